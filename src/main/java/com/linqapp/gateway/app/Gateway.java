@@ -1,0 +1,65 @@
+package com.linqapp.gateway.app;
+
+import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.engine.EngineVerticle;
+import com.linqapp.gateway.http.HttpApiVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.UUID;
+
+/**
+ * A running gateway: the engine, and (for {@code serve}) the HTTP adapter on every core. Used by the
+ * CLI and by tests alike, so tests exercise exactly what users run.
+ */
+public final class Gateway {
+
+  private final Vertx vertx;
+  private final EngineVerticle engine;
+  private final String engineDeployment;
+
+  private Gateway(Vertx vertx, EngineVerticle engine, String engineDeployment) {
+    this.vertx = vertx;
+    this.engine = engine;
+    this.engineDeployment = engineDeployment;
+  }
+
+  /** Starts the engine and the HTTP adapter (one instance per core). */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config) {
+    String hopId = UUID.randomUUID().toString();
+    return engineOnly(vertx, config, hopId).compose(gateway -> vertx.deployVerticle(
+            () -> new HttpApiVerticle(config, hopId),
+            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
+        .map(gateway));
+  }
+
+  /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
+  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config) {
+    return engineOnly(vertx, config, UUID.randomUUID().toString());
+  }
+
+  private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId) {
+    EngineVerticle engine = new EngineVerticle(config, hopId);
+    return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
+        .map(id -> new Gateway(vertx, engine, id));
+  }
+
+  /**
+   * Refuses new checks (503/9002), lets accepted ones finish for {@code graceMillis}, answers the rest
+   * 503/9002.
+   *
+   * @return completes when every accepted check has its answer
+   */
+  public Future<Void> drain(long graceMillis) {
+    return engine.drain(graceMillis);
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Undeploys the engine (the HTTP adapter goes with {@link Vertx#close()}). */
+  public Future<Void> stopEngine() {
+    return vertx.undeploy(engineDeployment);
+  }
+}

@@ -1,0 +1,20 @@
+package com.linqapp.gateway.bus;
+
+/** Event-bus addresses and header names of the gateway. */
+public final class CapabilityBus {
+
+  /** Request/reply capability checks; JSON bodies, failures carry the HTTP status as failure code. */
+  public static final String CHECK = "capability.check";
+  /** Engine status for health and readiness (local only). */
+  public static final String ENGINE_STATUS = "gateway.engine.status";
+
+  /** Message header carrying the request id. */
+  public static final String REQUEST_ID_HEADER = "x-request-id";
+  /** Message header carrying the client name (set by the gateway's own adapters). */
+  public static final String CLIENT_HEADER = "x-client";
+  /** Reply header: {@code miss|hit|coalesced|stale}, for the HTTP adapter's {@code X-Cache}. */
+  public static final String CACHE_HEADER = "x-cache";
+
+  private CapabilityBus() {
+  }
+}

@@ -1,0 +1,30 @@
+package com.linqapp.gateway.check;
+
+import java.util.Objects;
+
+/**
+ * One validated capability check as the engine sees it, whichever adapter it came from.
+ *
+ * @param service         iMessage or RCS
+ * @param address         the address to send to Linq (E.164 or email; normalized when a region is set)
+ * @param from            the caller's sender line, or {@code null} to let Linq (or the gateway) choose
+ * @param deadlineMillis  absolute time on the engine's clock by which the caller must have an answer
+ * @param priority        scheduling lane
+ * @param maxAgeSeconds   oldest cached answer the caller accepts; {@code null} = the cache's own TTL
+ * @param requestId       correlation id, shown on every log line of the request
+ * @param client          the client key's name (never the key)
+ */
+public record CheckRequest(Service service, String address, String from, long deadlineMillis,
+                           Priority priority, Integer maxAgeSeconds, String requestId, String client) {
+
+  public CheckRequest {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(priority, "priority");
+  }
+
+  /** Identical checks (same service, address and sender line) share one upstream call and one cache entry. */
+  public CheckKey key() {
+    return new CheckKey(service, address, from);
+  }
+}

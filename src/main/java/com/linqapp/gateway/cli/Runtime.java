@@ -1,0 +1,68 @@
+package com.linqapp.gateway.cli;
+
+import com.linqapp.gateway.config.ConfigException;
+import com.linqapp.gateway.config.ConfigLoader;
+import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.sim.SimulatorOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a command needs to run the engine: a Vertx, the validated configuration and, in sandbox mode,
+ * the embedded simulator standing in for Linq. The CLI runs on the main thread, so it may wait here.
+ */
+final class Runtime implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Runtime.class);
+
+  final Vertx vertx;
+  final GatewayConfig config;
+
+  private Runtime(Vertx vertx, GatewayConfig config) {
+    this.vertx = vertx;
+    this.config = config;
+  }
+
+  /**
+   * @throws ConfigException on bad configuration (exit code 2); the Vertx is closed then
+   */
+  static Runtime start(ConfigOptions options) {
+    Vertx vertx = Vertx.vertx();
+    try {
+      GatewayConfig config = GatewayConfig.from(ConfigLoader.load(vertx, options.confFile).await());
+      if (options.sandbox) {
+        config = config.with(new JsonObject().put("GATEWAY_SANDBOX", true));
+      }
+      if (config.sandbox()) {
+        config = startSandbox(vertx, config);
+      }
+      return new Runtime(vertx, config);
+    } catch (RuntimeException e) {
+      vertx.close().await();
+      throw e;
+    }
+  }
+
+  private static GatewayConfig startSandbox(Vertx vertx, GatewayConfig config) {
+    SimulatorOptions simulatorOptions = new SimulatorOptions();
+    LinqSimulator simulator = LinqSimulator.start(vertx, simulatorOptions).await();
+    log.warn("************************************************************************");
+    log.warn("* SANDBOX MODE: answers come from the embedded Linq SIMULATOR at       *");
+    log.warn("* {} — not from Linq. Nothing here is real.", simulator.baseUrl());
+    if (config.clientKeys().isEmpty()) {
+      log.warn("* No client keys configured: client authentication is OFF.             *");
+    }
+    log.warn("************************************************************************");
+    return config.with(new JsonObject()
+        .put("LINQ_API_V3_BASE_URL", simulator.baseUrl())
+        .put("LINQ_API_V3_API_KEY", simulatorOptions.getApiKey()));
+  }
+
+  @Override
+  public void close() {
+    vertx.close().await();
+  }
+}

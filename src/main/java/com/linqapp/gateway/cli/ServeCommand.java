@@ -1,0 +1,63 @@
+package com.linqapp.gateway.cli;
+
+import com.linqapp.gateway.app.Gateway;
+import com.linqapp.gateway.config.ConfigException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code serve}: the gateway over HTTP and the event bus until SIGTERM. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run the gateway (HTTP and event bus). SIGTERM drains: in-flight checks finish, queued ones are answered 503/9002.")
+final class ServeCommand implements Callable<Integer> {
+
+  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+  @Mixin
+  ConfigOptions options = new ConfigOptions();
+
+  @Override
+  public Integer call() {
+    Runtime runtime;
+    try {
+      runtime = Runtime.start(options);
+      runtime.config.requireServable();
+    } catch (ConfigException e) {
+      System.err.println("configuration error: " + e.getMessage());
+      return ExitCodes.USAGE;
+    }
+    Gateway gateway;
+    try {
+      gateway = Gateway.serve(runtime.vertx, runtime.config).await();
+    } catch (RuntimeException e) {
+      System.err.println("could not start: " + e.getMessage());
+      runtime.close();
+      return ExitCodes.FAILED;
+    }
+    log.info("Linq Capability Gateway listening on {}:{}; Linq at {}", runtime.config.httpHost(),
+        runtime.config.httpPort(), runtime.config.linqBaseUrl());
+    long graceMillis = TimeUnit.SECONDS.toMillis(runtime.config.shutdownGraceSeconds());
+    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime, gateway, graceMillis),
+        "gateway-shutdown"));
+    return GatewayMain.KEEP_RUNNING;
+  }
+
+  /** Runs on the JVM's shutdown thread (SIGTERM, Ctrl-C): it may wait, the event loops keep running. */
+  private static void shutdown(Runtime runtime, Gateway gateway, long graceMillis) {
+    log.info("Shutting down: refusing new checks, draining for up to {} ms", graceMillis);
+    try {
+      gateway.drain(graceMillis).await(graceMillis + 2_000, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      log.warn("Drain did not complete: {}", e.toString());
+    }
+    try {
+      runtime.vertx.close().await(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("Vert.x did not close in time: {}", e.toString());
+    }
+    log.info("Stopped");
+  }
+}

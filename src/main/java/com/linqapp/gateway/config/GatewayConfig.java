@@ -1,0 +1,269 @@
+package com.linqapp.gateway.config;
+
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The gateway's whole configuration: immutable and validated once, at startup. Setting names are the
+ * environment variable names of the contract, in {@code conf/config.json} as well, so one name is
+ * documented, configured and overridden everywhere.
+ */
+public final class GatewayConfig {
+
+  /** Every setting the gateway reads; anything else in a config file is a mistake and is refused. */
+  public static final Set<String> NAMES = Set.of(
+      "GATEWAY_HTTP_HOST", "GATEWAY_HTTP_PORT", "GATEWAY_API_KEYS", "GATEWAY_SANDBOX", "GATEWAY_AUTH_DISABLED",
+      "LINQ_API_V3_BASE_URL", "LINQ_API_V3_API_KEY", "LINQ_RATE_LIMIT_PER_SECOND", "LINQ_RATE_LIMIT_BURST",
+      "LINQ_RATE_LIMIT_SCOPE", "LINQ_MAX_CONCURRENCY", "LINQ_MAX_ATTEMPTS", "LINQ_CONNECT_TIMEOUT_MS",
+      "LINQ_IDLE_TIMEOUT_MS", "GATEWAY_MAX_QUEUE", "GATEWAY_DEFAULT_TIMEOUT_MS", "GATEWAY_DEFAULT_REGION",
+      "GATEWAY_CACHE_TTL_AVAILABLE_SECONDS", "GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", "GATEWAY_CACHE_MAX_ENTRIES",
+      "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER", "GATEWAY_CLUSTER_NAME",
+      "GATEWAY_CLUSTER_HOST", "GATEWAY_CLUSTER_PORT", "GATEWAY_CLUSTER_MEMBERS", "GATEWAY_EVENTBUS_HOST",
+      "GATEWAY_EVENTBUS_PORT", "GATEWAY_EVENTBUS_PUBLIC_HOST", "GATEWAY_EVENTBUS_PUBLIC_PORT");
+
+  private final String httpHost;
+  private final int httpPort;
+  private final List<ClientKey> clientKeys;
+  private final boolean sandbox;
+  private final boolean authDisabled;
+  private final String linqBaseUrl;
+  private final String linqApiKey;
+  private final double rateLimitPerSecond;
+  private final int rateLimitBurst;
+  private final String rateLimitScope;
+  private final int maxConcurrency;
+  private final int maxAttempts;
+  private final int connectTimeoutMillis;
+  private final long idleTimeoutMillis;
+  private final int maxQueue;
+  private final long defaultTimeoutMillis;
+  private final String defaultRegion;
+  private final long cacheTtlAvailableSeconds;
+  private final long cacheTtlUnavailableSeconds;
+  private final long cacheMaxEntries;
+  private final int shutdownGraceSeconds;
+  private final String logFormat;
+  private final boolean cluster;
+  private final JsonObject raw;
+
+  private GatewayConfig(JsonObject raw) {
+    Settings s = new Settings(raw);
+    this.raw = raw;
+    this.httpHost = s.string("GATEWAY_HTTP_HOST").isEmpty() ? "0.0.0.0" : s.string("GATEWAY_HTTP_HOST");
+    this.httpPort = (int) s.integer("GATEWAY_HTTP_PORT", 0, 65535);
+    this.clientKeys = parseClientKeys(s.string("GATEWAY_API_KEYS"));
+    this.sandbox = s.bool("GATEWAY_SANDBOX");
+    this.authDisabled = s.bool("GATEWAY_AUTH_DISABLED");
+    this.linqBaseUrl = parseBaseUrl(s.string("LINQ_API_V3_BASE_URL"));
+    this.linqApiKey = s.optional("LINQ_API_V3_API_KEY");
+    this.rateLimitPerSecond = s.decimal("LINQ_RATE_LIMIT_PER_SECOND", 0, 100_000);
+    this.rateLimitBurst = (int) s.integer("LINQ_RATE_LIMIT_BURST", 1, 100_000);
+    this.rateLimitScope = s.oneOf("LINQ_RATE_LIMIT_SCOPE", Set.of("account", "line"));
+    this.maxConcurrency = (int) s.integer("LINQ_MAX_CONCURRENCY", 1, 1024);
+    this.maxAttempts = (int) s.integer("LINQ_MAX_ATTEMPTS", 1, 10);
+    this.connectTimeoutMillis = (int) s.integer("LINQ_CONNECT_TIMEOUT_MS", 100, 60_000);
+    this.idleTimeoutMillis = s.integer("LINQ_IDLE_TIMEOUT_MS", 100, 600_000);
+    this.maxQueue = (int) s.integer("GATEWAY_MAX_QUEUE", 1, 10_000_000);
+    this.defaultTimeoutMillis = s.integer("GATEWAY_DEFAULT_TIMEOUT_MS", 1, 600_000);
+    this.defaultRegion = parseRegion(s.optional("GATEWAY_DEFAULT_REGION"));
+    this.cacheTtlAvailableSeconds = s.integer("GATEWAY_CACHE_TTL_AVAILABLE_SECONDS", 0, 86_400 * 30);
+    this.cacheTtlUnavailableSeconds = s.integer("GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", 0, 86_400 * 30);
+    this.cacheMaxEntries = s.integer("GATEWAY_CACHE_MAX_ENTRIES", 0, 100_000_000);
+    this.shutdownGraceSeconds = (int) s.integer("GATEWAY_SHUTDOWN_GRACE_SECONDS", 0, 3600);
+    this.logFormat = s.oneOf("GATEWAY_LOG_FORMAT", Set.of("text", "json"));
+    this.cluster = s.bool("GATEWAY_CLUSTER");
+    s.integer("GATEWAY_CLUSTER_PORT", 1, 65535);
+    s.integer("GATEWAY_EVENTBUS_PORT", 0, 65535);
+    s.integer("GATEWAY_EVENTBUS_PUBLIC_PORT", 0, 65535);
+  }
+
+  /**
+   * @param raw merged settings (defaults, file, environment)
+   * @throws ConfigException naming the first bad setting
+   */
+  public static GatewayConfig from(JsonObject raw) {
+    return new GatewayConfig(raw.copy());
+  }
+
+  /**
+   * What {@code serve} needs on top of well-formed settings: a Linq key unless the simulator stands in,
+   * and client keys unless authentication is deliberately off.
+   */
+  public void requireServable() {
+    requireLinqKey();
+    if (clientKeys.isEmpty() && !sandbox && !authDisabled) {
+      throw new ConfigException("GATEWAY_API_KEYS is empty: set client keys (name=key,...), "
+          + "or GATEWAY_AUTH_DISABLED=true to run without client authentication");
+    }
+  }
+
+  /** In-process checks need Linq's key unless the simulator stands in for Linq. */
+  public void requireLinqKey() {
+    if (linqApiKey == null && !sandbox) {
+      throw new ConfigException("LINQ_API_V3_API_KEY is not set: export your Linq Partner API key, "
+          + "or run with --sandbox (GATEWAY_SANDBOX=true) to use the embedded Linq simulator");
+    }
+  }
+
+  /** A copy with some settings replaced (sandbox wiring, CLI flags); validated again. */
+  public GatewayConfig with(JsonObject overrides) {
+    return from(raw.copy().mergeIn(overrides));
+  }
+
+  private static List<ClientKey> parseClientKeys(String text) {
+    List<ClientKey> keys = new ArrayList<>();
+    if (text.isBlank()) {
+      return List.of();
+    }
+    for (String item : text.split(",")) {
+      String entry = item.trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      int eq = entry.indexOf('=');
+      String name = eq < 0 ? "client-" + (keys.size() + 1) : entry.substring(0, eq).trim();
+      String key = eq < 0 ? entry : entry.substring(eq + 1).trim();
+      if (name.isEmpty() || key.isEmpty() || !name.matches("[A-Za-z0-9._-]{1,64}")) {
+        throw new ConfigException("GATEWAY_API_KEYS entry " + (keys.size() + 1)
+            + " must be name=key or a bare key; names use letters, digits, '.', '_' or '-'");
+      }
+      for (ClientKey existing : keys) {
+        if (existing.name().equals(name)) {
+          throw new ConfigException("GATEWAY_API_KEYS names client '" + name + "' twice");
+        }
+      }
+      keys.add(new ClientKey(name, key));
+    }
+    return List.copyOf(keys);
+  }
+
+  private static String parseBaseUrl(String text) {
+    try {
+      URI uri = new URI(text);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+        return text.replaceAll("/+$", "");
+      }
+    } catch (URISyntaxException ignored) {
+      // reported below
+    }
+    throw new ConfigException("LINQ_API_V3_BASE_URL must be an http or https URL (got '" + text + "')");
+  }
+
+  private static String parseRegion(String region) {
+    if (region == null) {
+      return null;
+    }
+    String upper = region.toUpperCase(Locale.ROOT);
+    if (!PhoneNumberUtil.getInstance().getSupportedRegions().contains(upper)) {
+      throw new ConfigException("GATEWAY_DEFAULT_REGION must be an ISO 3166 region such as US or FR (got '" + region + "')");
+    }
+    return upper;
+  }
+
+  public String httpHost() {
+    return httpHost;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public List<ClientKey> clientKeys() {
+    return clientKeys;
+  }
+
+  public boolean sandbox() {
+    return sandbox;
+  }
+
+  /** Whether client authentication is off: explicitly, or in sandbox mode without client keys. */
+  public boolean authDisabled() {
+    return authDisabled || (sandbox && clientKeys.isEmpty());
+  }
+
+  public String linqBaseUrl() {
+    return linqBaseUrl;
+  }
+
+  public String linqApiKey() {
+    return linqApiKey;
+  }
+
+  /** Linq's limit if known, else 0 (learn it). */
+  public double rateLimitPerSecond() {
+    return rateLimitPerSecond;
+  }
+
+  public int rateLimitBurst() {
+    return rateLimitBurst;
+  }
+
+  public String rateLimitScope() {
+    return rateLimitScope;
+  }
+
+  public int maxConcurrency() {
+    return maxConcurrency;
+  }
+
+  public int maxAttempts() {
+    return maxAttempts;
+  }
+
+  public int connectTimeoutMillis() {
+    return connectTimeoutMillis;
+  }
+
+  public long idleTimeoutMillis() {
+    return idleTimeoutMillis;
+  }
+
+  public int maxQueue() {
+    return maxQueue;
+  }
+
+  public long defaultTimeoutMillis() {
+    return defaultTimeoutMillis;
+  }
+
+  /** ISO region for national formats, or {@code null}: E.164 only. */
+  public String defaultRegion() {
+    return defaultRegion;
+  }
+
+  public long cacheTtlAvailableSeconds() {
+    return cacheTtlAvailableSeconds;
+  }
+
+  public long cacheTtlUnavailableSeconds() {
+    return cacheTtlUnavailableSeconds;
+  }
+
+  public long cacheMaxEntries() {
+    return cacheMaxEntries;
+  }
+
+  public int shutdownGraceSeconds() {
+    return shutdownGraceSeconds;
+  }
+
+  public String logFormat() {
+    return logFormat;
+  }
+
+  public boolean cluster() {
+    return cluster;
+  }
+
+  /** A setting as configured, for settings owned by later features (cluster addresses…). */
+  public String setting(String name) {
+    return new Settings(raw).string(name);
+  }
+}

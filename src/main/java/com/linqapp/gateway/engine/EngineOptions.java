@@ -1,0 +1,31 @@
+package com.linqapp.gateway.engine;
+
+/**
+ * Limits of the {@link Dispatcher}. Immutable; built from the validated gateway configuration.
+ *
+ * @param maxQueue               most checks waiting for upstream before new ones are shed (503/9001)
+ * @param maxConcurrency         most upstream requests in flight
+ * @param maxAttempts            upstream attempts per check on transient faults (429s are not counted)
+ * @param backoffBaseMillis      first retry waits up to this (full jitter)
+ * @param backoffCapMillis       no retry waits longer
+ * @param senderLineRetryAfterSeconds {@code Retry-After} on an RCS sender-line fault
+ */
+public record EngineOptions(int maxQueue, int maxConcurrency, int maxAttempts, long backoffBaseMillis,
+                            long backoffCapMillis, int senderLineRetryAfterSeconds) {
+
+  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  public static final long DEFAULT_BACKOFF_BASE_MILLIS = 100;
+  public static final long DEFAULT_BACKOFF_CAP_MILLIS = 2_000;
+  public static final int DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS = 5;
+
+  public EngineOptions {
+    if (maxQueue < 1 || maxConcurrency < 1 || maxAttempts < 1) {
+      throw new IllegalArgumentException("maxQueue, maxConcurrency and maxAttempts must be at least 1");
+    }
+  }
+
+  public static EngineOptions of(int maxQueue, int maxConcurrency) {
+    return new EngineOptions(maxQueue, maxConcurrency, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_BASE_MILLIS,
+        DEFAULT_BACKOFF_CAP_MILLIS, DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS);
+  }
+}

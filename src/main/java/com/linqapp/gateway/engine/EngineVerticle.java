@@ -1,0 +1,146 @@
+package com.linqapp.gateway.engine;
+
+import com.linqapp.gateway.bus.CapabilityBus;
+import com.linqapp.gateway.bus.CheckMessages;
+import com.linqapp.gateway.check.AddressRule;
+import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.CheckRequest;
+import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.linq.LinqClient;
+import com.linqapp.gateway.linq.LinqClientOptions;
+import com.linqapp.gateway.log.RequestTag;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * Owns the {@link Dispatcher} and serves {@code capability.check}. One instance: all dispatch state
+ * lives on its event loop. Lifecycle and wiring only; the logic is in the dispatcher.
+ *
+ * <p>The consumer is never paused (a paused consumer drops what overflows its buffer); when the queue
+ * is full the dispatcher refuses at once with 503/9001.
+ */
+public final class EngineVerticle extends VerticleBase {
+
+  /** Engine status address payload fields, for health. */
+  public static final String CREDENTIALS_OK = "credentialsOk";
+
+  private final GatewayConfig config;
+  private final String hopId;
+  private LinqClient linq;
+  private Dispatcher dispatcher;
+  private AddressRule addressRule;
+  private Scheduler scheduler;
+  private boolean draining;
+
+  /** @param hopId this gateway's id in {@code X-Linq-Gateway-Hop}, to detect a gateway calling itself */
+  public EngineVerticle(GatewayConfig config, String hopId) {
+    this.config = config;
+    this.hopId = hopId;
+  }
+
+  /** Deployment options for the single engine instance. */
+  public static DeploymentOptions deploymentOptions() {
+    return new DeploymentOptions().setInstances(1);
+  }
+
+  @Override
+  public Future<?> start() {
+    linq = LinqClient.create(vertx, new LinqClientOptions()
+        .setBaseUrl(config.linqBaseUrl())
+        .setApiKey(config.linqApiKey())
+        .setMaxConcurrency(config.maxConcurrency())
+        .setConnectTimeoutMillis(config.connectTimeoutMillis())
+        .setIdleTimeoutMillis(config.idleTimeoutMillis())
+        .setHopId(hopId));
+    scheduler = Scheduler.of(vertx);
+    Random random = new Random();
+    EngineOptions options = new EngineOptions(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
+        EngineOptions.DEFAULT_BACKOFF_BASE_MILLIS, EngineOptions.DEFAULT_BACKOFF_CAP_MILLIS,
+        EngineOptions.DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS);
+    dispatcher = new Dispatcher(options, linq, scheduler,
+        BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
+        BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble));
+    addressRule = new AddressRule(config.defaultRegion());
+    dispatcher.verifyCredentials();
+
+    MessageConsumer<JsonObject> checks = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
+    MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
+        message -> message.reply(status()));
+    return Future.all(checks.completion(), status.completion());
+  }
+
+  private void onCheck(Message<JsonObject> message) {
+    String requestId = message.headers().get(CapabilityBus.REQUEST_ID_HEADER);
+    if (requestId == null) {
+      requestId = UUID.randomUUID().toString();
+    }
+    String client = message.headers().get(CapabilityBus.CLIENT_HEADER);
+    RequestTag.set(requestId, client == null ? "eventbus" : client);
+    CheckRequest request;
+    try {
+      JsonObject body = message.body() == null ? new JsonObject() : message.body();
+      request = CheckMessages.parse(body, addressRule, scheduler.now(), config.defaultTimeoutMillis(), requestId,
+          client == null ? "eventbus" : client);
+    } catch (CheckException bad) {
+      message.fail(bad.status(), bad.toEnvelope().encode());
+      return;
+    } catch (ClassCastException notJson) {
+      CheckException bad = CheckException.badRequest(1003, "Body must be a JSON object");
+      message.fail(bad.status(), bad.toEnvelope().encode());
+      return;
+    }
+    dispatcher.submit(request).onComplete(done -> {
+      if (done.succeeded()) {
+        CheckResult result = CheckResult.fresh(done.result());
+        message.reply(CheckMessages.reply(result),
+            new DeliveryOptions().addHeader(CapabilityBus.CACHE_HEADER, result.source().header()));
+      } else {
+        CheckException error = CheckMessages.toCheckException(done.cause());
+        message.fail(error.status(), error.toEnvelope().encode());
+      }
+    });
+  }
+
+  private JsonObject status() {
+    return new JsonObject()
+        .put(CREDENTIALS_OK, dispatcher.credentials().rejection() == null)
+        .put("draining", draining)
+        .put("queued", dispatcher.queued())
+        .put("inFlight", dispatcher.inFlight())
+        .put("window", dispatcher.gate().window());
+  }
+
+  /**
+   * Stops accepting checks and answers everything accepted: in flight and queued checks carry on for
+   * the grace period, and what is left then is answered 503/9002.
+   *
+   * @return completes when every accepted check has its answer
+   */
+  public Future<Void> drain(long graceMillis) {
+    Promise<Void> drained = Promise.promise();
+    context.runOnContext(v -> {
+      draining = true;
+      CheckException refusal = CheckException.shuttingDown(1);
+      long timer = vertx.setTimer(Math.max(1, graceMillis), id -> dispatcher.failUnanswered(refusal));
+      dispatcher.drain(refusal).onComplete(done -> {
+        vertx.cancelTimer(timer);
+        drained.complete();
+      });
+    });
+    return drained.future();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return linq == null ? Future.succeededFuture() : linq.close();
+  }
+}

@@ -1,0 +1,129 @@
+package com.linqapp.gateway.http;
+
+import com.linqapp.gateway.bus.CapabilityClient;
+import com.linqapp.gateway.bus.CheckMessages;
+import com.linqapp.gateway.bus.CheckQuery;
+import com.linqapp.gateway.check.AddressRule;
+import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.Priority;
+import com.linqapp.gateway.check.Service;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code POST /api/partner/v3/capability/check_imessage|check_rcs}, Linq-compatible: same body, same
+ * answer fields, Linq's envelope on errors. Input is validated here, on the HTTP event loop, so a bad
+ * request never reaches the engine, let alone Linq.
+ */
+final class CapabilityHandler implements Handler<RoutingContext> {
+
+  /** The SDKs send their own timeout; answering a little before it lets them read our answer. */
+  static final long SDK_TIMEOUT_MARGIN_MILLIS = 500;
+
+  private final Service service;
+  private final AddressRule rule;
+  private final CapabilityClient engine;
+
+  CapabilityHandler(Service service, AddressRule rule, CapabilityClient engine) {
+    this.service = service;
+    this.rule = rule;
+    this.engine = engine;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String requestId = ctx.get(HttpApiVerticle.REQUEST_ID);
+    CheckQuery query;
+    try {
+      query = query(ctx.request(), ctx.body().buffer());
+    } catch (CheckException bad) {
+      ErrorResponder.send(ctx.response(), bad);
+      return;
+    }
+    engine.check(query, requestId, ctx.get(ClientAuth.CLIENT)).onComplete(done -> {
+      if (done.succeeded()) {
+        respond(ctx, done.result());
+      } else {
+        ErrorResponder.send(ctx.response(), CheckMessages.toCheckException(done.cause()));
+      }
+    });
+  }
+
+  private CheckQuery query(HttpServerRequest request, Buffer body) {
+    String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
+    if (contentType != null && !isJson(contentType)) {
+      throw new CheckException(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+    }
+    JsonObject json = parseObject(body);
+    String address = rule.normalize(service, CheckMessages.requiredAddress(json.getValue("address")));
+    String from = CheckMessages.optionalFrom(json.getValue("from"), rule);
+    Priority priority;
+    try {
+      priority = Priority.parse(request.getHeader("X-Priority"), Priority.INTERACTIVE);
+    } catch (IllegalArgumentException e) {
+      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "X-Priority must be interactive or bulk");
+    }
+    return new CheckQuery(service, address, from, timeoutMillis(request), null, priority);
+  }
+
+  private static boolean isJson(String contentType) {
+    String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+    return mediaType.equals("application/json") || mediaType.endsWith("+json");
+  }
+
+  static JsonObject parseObject(Buffer body) {
+    Object value;
+    try {
+      value = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+    } catch (RuntimeException notJson) {
+      value = null;
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Request body must be a JSON object");
+    }
+    return json;
+  }
+
+  /** {@code X-Request-Timeout-Ms}, else the SDKs' {@code X-Stainless-Timeout} (seconds), else the default. */
+  static Long timeoutMillis(HttpServerRequest request) {
+    String millis = request.getHeader("X-Request-Timeout-Ms");
+    if (millis != null) {
+      return parseTimeout("X-Request-Timeout-Ms", millis, 1);
+    }
+    String seconds = request.getHeader("X-Stainless-Timeout");
+    if (seconds != null) {
+      long sdkMillis = parseTimeout("X-Stainless-Timeout", seconds, 1000);
+      return Math.max(1, sdkMillis - SDK_TIMEOUT_MARGIN_MILLIS);
+    }
+    return null;
+  }
+
+  private static long parseTimeout(String header, String value, long unitMillis) {
+    try {
+      long parsed = Long.parseLong(value.trim());
+      if (parsed >= 1 && parsed * unitMillis <= CheckMessages.MAX_TIMEOUT_MILLIS) {
+        return parsed * unitMillis;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below
+    }
+    throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING,
+        header + " must be a whole number up to " + CheckMessages.MAX_TIMEOUT_MILLIS / unitMillis);
+  }
+
+  private static void respond(RoutingContext ctx, CheckResult result) {
+    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader("X-Cache", result.source().header());
+    if (result.source() != CheckResult.Source.MISS && result.source() != CheckResult.Source.COALESCED) {
+      ctx.response().putHeader(HttpHeaders.AGE, String.valueOf(result.ageSeconds()));
+    }
+    ctx.response().end(result.answer().toLinqJson().toBuffer());
+  }
+}

@@ -1,0 +1,120 @@
+package com.linqapp.gateway.http;
+
+import com.linqapp.gateway.bus.CapabilityClient;
+import com.linqapp.gateway.check.AddressRule;
+import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.linq.impl.WebClientLinqClient;
+import com.linqapp.gateway.log.RequestTag;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP adapter: router wiring only. One instance per core; instances share nothing but the
+ * listening port, and reach the engine through the local event bus.
+ */
+public final class HttpApiVerticle extends VerticleBase {
+
+  /** Routing-context key of the request id. */
+  static final String REQUEST_ID = "requestId";
+  /** Largest accepted request body: a check is well under 1 KiB. */
+  static final int MAX_BODY_BYTES = 16 * 1024;
+  static final int MAX_HEADER_BYTES = 8 * 1024;
+  static final String LINQ_PREFIX = "/api/partner/v3/capability/";
+
+  private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
+
+  private final GatewayConfig config;
+  private final String hopId;
+  private HttpServer server;
+
+  public HttpApiVerticle(GatewayConfig config, String hopId) {
+    this.config = config;
+    this.hopId = hopId;
+  }
+
+  @Override
+  public Future<?> start() {
+    CapabilityClient engine = CapabilityClient.local(vertx, config.defaultTimeoutMillis());
+    AddressRule rule = new AddressRule(config.defaultRegion());
+    Router router = Router.router(vertx);
+    router.route().handler(this::tagRequest);
+    HealthRoutes.mount(vertx, router);
+
+    ClientAuth auth = new ClientAuth(config.clientKeys(), config.authDisabled());
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+    for (Service service : Service.values()) {
+      router.post(LINQ_PREFIX + service.linqRoute())
+          .handler(auth).handler(body).handler(new CapabilityHandler(service, rule, engine));
+    }
+
+    router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
+    router.errorHandler(405, ctx -> fail(ctx, new CheckException(405, ErrorCodes.METHOD_NOT_ALLOWED,
+        "Method not allowed on this route")));
+    router.errorHandler(413, ctx -> fail(ctx, new CheckException(413, ErrorCodes.TOO_LARGE,
+        "Request body larger than " + MAX_BODY_BYTES + " bytes")));
+    router.errorHandler(500, ctx -> {
+      log.error("Unexpected failure on {}", ctx.request().path(), ctx.failure());
+      fail(ctx, new CheckException(500, ErrorCodes.INTERNAL, "Internal error"));
+    });
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+            .setHost(config.httpHost()).setPort(config.httpPort())
+            .setMaxHeaderSize(MAX_HEADER_BYTES)
+            .setIdleTimeout(120))
+        .requestHandler(router)
+        .invalidRequestHandler(HttpApiVerticle::invalidRequest);
+    return server.listen();
+  }
+
+  /** Request id in and out, the hop check, and the log tag: before routing, so every answer has them. */
+  private void tagRequest(RoutingContext ctx) {
+    String requestId = RequestIds.accept(ctx.request().getHeader(RequestIds.HEADER));
+    ctx.put(REQUEST_ID, requestId);
+    ctx.response().putHeader(RequestIds.HEADER, requestId);
+    RequestTag.set(requestId, "-");
+    if (hopId.equals(ctx.request().getHeader(WebClientLinqClient.HOP_HEADER))) {
+      log.error("Request loop: LINQ_API_V3_BASE_URL points at this gateway; answering 508");
+      ErrorResponder.send(ctx.response(), new CheckException(508, ErrorCodes.LOOP_DETECTED,
+          "Request loop: the gateway is configured to call itself (check LINQ_API_V3_BASE_URL)"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private static void fail(RoutingContext ctx, CheckException error) {
+    ErrorResponder.send(ctx.response(), error);
+  }
+
+  /** Requests Netty could not decode: oversized headers or request line, malformed HTTP. */
+  private static void invalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    CheckException error;
+    if (cause instanceof TooLongHttpHeaderException) {
+      error = new CheckException(431, ErrorCodes.TOO_LARGE, "Request headers larger than " + MAX_HEADER_BYTES + " bytes");
+    } else if (cause instanceof TooLongHttpLineException) {
+      error = new CheckException(414, ErrorCodes.TOO_LARGE, "Request line too long");
+    } else {
+      error = CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Malformed HTTP request");
+    }
+    request.response().putHeader("Connection", "close");
+    ErrorResponder.send(request.response(), error);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.shutdown(1, java.util.concurrent.TimeUnit.SECONDS);
+  }
+}

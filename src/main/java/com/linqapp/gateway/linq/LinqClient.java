@@ -1,0 +1,34 @@
+package com.linqapp.gateway.linq;
+
+import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.linq.impl.WebClientLinqClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+/**
+ * Linq's Partner API v3, as far as the gateway uses it. Every call completes with a {@link LinqOutcome}
+ * and never fails: resets, timeouts and bad bodies are outcomes too.
+ */
+public interface LinqClient {
+
+  /** Creates a client over one Vert.x WebClient whose pool is sized to the concurrency limit. */
+  static LinqClient create(Vertx vertx, LinqClientOptions options) {
+    return new WebClientLinqClient(vertx, new LinqClientOptions(options));
+  }
+
+  /**
+   * {@code POST /v3/capability/check_imessage} or {@code check_rcs}.
+   *
+   * @param from          sender line, or {@code null}
+   * @param timeoutMillis longest silence allowed on this exchange (the engine owns the deadline)
+   */
+  Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis);
+
+  /**
+   * {@code GET /v3/phone_numbers}: proves the key works without spending check quota, and lists the
+   * account's sender lines. Completes with {@link LinqOutcome.SenderLines} when the key is accepted.
+   */
+  Future<LinqOutcome> senderLines();
+
+  Future<Void> close();
+}
