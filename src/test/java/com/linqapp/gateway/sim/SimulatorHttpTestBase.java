@@ -29,6 +29,9 @@ abstract class SimulatorHttpTestBase {
 
   LinqSimulator start(Vertx vertx, SimulatorOptions options) {
     this.vertx = vertx;
+    if (client != null) {
+      client.close();
+    }
     this.client = WebClient.create(vertx);
     this.sim = await(LinqSimulator.start(vertx, options));
     return sim;
@@ -72,7 +75,6 @@ abstract class SimulatorHttpTestBase {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("condition not met within 5 s");
       }
-      Thread.onSpinWait();
       try {
         Thread.sleep(5);
       } catch (InterruptedException e) {
