@@ -80,21 +80,26 @@ class SimulatorRateLimitTest extends SimulatorHttpTestBase {
 
   @Test
   void requestsInsidePauseAreCounted(Vertx vertx) {
-    start(vertx, new SimulatorOptions());
+    start(vertx, new SimulatorOptions().setNanoClock(now::get));
     sim.failNext(Fault.rateLimited(1), 1);
     assertThat(imessage(PHONE).statusCode()).isEqualTo(429);
+    now.addAndGet(100_000_000L);
     assertThat(imessage(PHONE).statusCode()).as("within the grace period").isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).isZero();
 
-    await(vertx.timer(150));
+    now.addAndGet(50_000_000L);
     assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).isEqualTo(1);
 
-    await(vertx.timer(900));
-    assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
-    assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(1);
+    now.addAndGet(849_000_000L);
+    imessage(PHONE);
+    assertThat(sim.stats().requestsInsidePause()).as("1 ms before Retry-After elapses").isEqualTo(2);
+    now.addAndGet(1_000_000L);
+    imessage(PHONE);
+    assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(2);
   }
 
+  /** Same accounting with real timers, and pauses confined to the line that was told to wait. */
   @Test
   void pausesArePerLineWithLineScope(Vertx vertx) {
     start(vertx, new SimulatorOptions().setRateLimitScope(RateLimitScope.LINE));
@@ -105,6 +110,9 @@ class SimulatorRateLimitTest extends SimulatorHttpTestBase {
     assertThat(sim.stats().requestsInsidePause()).isZero();
     assertThat(from(LINE1).statusCode()).isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).isEqualTo(1);
+    await(vertx.timer(900));
+    assertThat(from(LINE1).statusCode()).isEqualTo(200);
+    assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(1);
   }
 
   private HttpResponse<Buffer> from(String line) {
