@@ -26,7 +26,7 @@ public record Fault(Kind kind, int value) {
     SLOW,
     /** 429 with code 1007 and the given Retry-After. */
     RATE_LIMITED,
-    /** 503 sender-line fault (4004, 4009 or 4010). On check_imessage it answers normally. */
+    /** 503 sender-line fault (4004, 4009 or 4010); only check_rcs suffers it, a scripted one waits for the next check_rcs. */
     RCS_LINE_FAULT
   }
 
