@@ -158,7 +158,7 @@ public final class Dispatcher {
       onRateLimited(pending, limited, now);
       return;
     }
-    gate.onResponse();
+    gate.onResponse(now);
     if (outcome instanceof LinqOutcome.Answered answered) {
       complete(pending, answered.answer().withAddress(pending.request.address()));
     } else if (outcome instanceof LinqOutcome.Rejected rejected) {

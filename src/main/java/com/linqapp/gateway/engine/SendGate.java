@@ -56,9 +56,12 @@ public final class SendGate {
     window = 1;
   }
 
-  /** Linq answered (whatever the answer): the window grows back. */
-  public void onResponse() {
-    if (window < maxConcurrency) {
+  /**
+   * Linq answered (whatever the answer): the window grows back. Answers that arrive during a pause were
+   * sent before it and say nothing about the limit after it, so they do not count.
+   */
+  public void onResponse(long now) {
+    if (window < maxConcurrency && !paused(now)) {
       window = Math.min(maxConcurrency, window * 2);
     }
   }

@@ -88,7 +88,9 @@ class DispatcherTest {
     }
     assertThat(linq.calls).hasSize(4);
     linq.calls.get(0).settle(new LinqOutcome.RateLimited(2_000, "t"));
-    linq.calls.get(1).settle(answer(linq.calls.get(1).address, true));
+    for (int i = 1; i < 4; i++) {
+      linq.calls.get(i).settle(answer(linq.calls.get(i).address, true));
+    }
     assertThat(linq.calls).as("nothing sent inside the pause").hasSize(4);
     clock.advance(1_999);
     assertThat(linq.calls).hasSize(4);
@@ -96,6 +98,8 @@ class DispatcherTest {
     assertThat(linq.calls).as("one request when the pause ends").hasSize(5);
     assertThat(linq.calls.get(4).sentAt).isEqualTo(2_000);
     assertThat(linq.calls.get(4).address).as("the requeued check goes first").isEqualTo(linq.calls.get(0).address);
+    linq.calls.get(4).settle(answer(linq.calls.get(4).address, true));
+    assertThat(linq.open()).as("the window doubles with each answer after the pause").hasSize(2);
   }
 
   @Test
