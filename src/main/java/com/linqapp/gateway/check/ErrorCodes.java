@@ -36,8 +36,6 @@ public final class ErrorCodes {
   public static final int NOT_FOUND = 9404;
   /** The route exists, not with this method. */
   public static final int METHOD_NOT_ALLOWED = 9405;
-  /** Unsupported request body media type. */
-  public static final int UNSUPPORTED_MEDIA_TYPE = 9415;
   /** A fault of the gateway itself; never expected. */
   public static final int INTERNAL = 9500;
 

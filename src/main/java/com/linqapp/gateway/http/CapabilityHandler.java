@@ -59,7 +59,7 @@ final class CapabilityHandler implements Handler<RoutingContext> {
   private CheckQuery query(HttpServerRequest request, Buffer body) {
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     if (contentType != null && !isJson(contentType)) {
-      throw new CheckException(415, ErrorCodes.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+      throw CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Body must be JSON sent as Content-Type: application/json");
     }
     JsonObject json = parseObject(body);
     String address = rule.normalize(service, CheckMessages.requiredAddress(json.getValue("address")));
