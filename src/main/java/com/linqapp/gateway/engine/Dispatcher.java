@@ -7,6 +7,7 @@ import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqOutcome;
 import com.linqapp.gateway.linq.LinqOutcome.TransientFault;
 import com.linqapp.gateway.log.Mask;
+import com.linqapp.gateway.log.RequestIdConverter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.HashMap;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The one place where checks wait for, and are sent to, Linq.
@@ -181,8 +183,8 @@ public final class Dispatcher {
     boolean newPause = !gate.paused(now);
     gate.onThrottled(now, limited.delayMillis());
     if (newPause) {
-      log.info("Linq rate limited the gateway (trace {}); pausing all dispatch for {} ms", limited.traceId(),
-          limited.delayMillis());
+      logFor(log.atInfo(), pending).log("Linq rate limited the gateway (trace {}); pausing all dispatch for {} ms",
+          limited.traceId(), limited.delayMillis());
     }
     if (pending.state != State.DONE) {
       pending.state = State.QUEUED;
@@ -212,13 +214,13 @@ public final class Dispatcher {
     long delay = backoff.delayMillis(pending.faults);
     boolean outOfAttempts = pending.faults >= options.maxAttempts();
     if (outOfAttempts || now + delay >= pending.request.deadlineMillis()) {
-      log.warn("Linq check for {} failed {} time(s), last {} ({}, trace {}); giving up",
+      logFor(log.atWarn(), pending).log("Linq check for {} failed {} time(s), last {} ({}, trace {}); giving up",
           Mask.address(pending.request.address()), pending.faults, fault.kind(), fault.detail(), fault.traceId());
       fail(pending, exhausted(pending));
       return;
     }
-    log.debug("Linq check for {} hit {} ({}); retry {} in {} ms", Mask.address(pending.request.address()),
-        fault.kind(), fault.detail(), pending.faults, delay);
+    logFor(log.atDebug(), pending).log("Linq check for {} hit {} ({}); retry {} in {} ms",
+        Mask.address(pending.request.address()), fault.kind(), fault.detail(), pending.faults, delay);
     pending.state = State.BACKING_OFF;
     pending.backoffTimer = scheduler.schedule(delay, () -> {
       pending.backoffTimer = -1;
@@ -226,6 +228,15 @@ public final class Dispatcher {
       queue.put(pending.seq, pending);
       pump();
     });
+  }
+
+  /**
+   * Sends run on whichever request's context triggered them, so lines about a check name its request
+   * explicitly (see {@link RequestIdConverter}).
+   */
+  private static LoggingEventBuilder logFor(LoggingEventBuilder line, Pending pending) {
+    return line.addKeyValue(RequestIdConverter.REQUEST_ID, pending.request.requestId())
+        .addKeyValue(RequestIdConverter.CLIENT, pending.request.client());
   }
 
   private static CheckException exhausted(Pending pending) {

@@ -13,7 +13,7 @@ package com.linqapp.gateway.engine;
 public record EngineOptions(int maxQueue, int maxConcurrency, int maxAttempts, long backoffBaseMillis,
                             long backoffCapMillis, int senderLineRetryAfterSeconds) {
 
-  public static final int DEFAULT_MAX_ATTEMPTS = 3;
+  public static final int DEFAULT_MAX_ATTEMPTS = 6;
   public static final long DEFAULT_BACKOFF_BASE_MILLIS = 100;
   public static final long DEFAULT_BACKOFF_CAP_MILLIS = 2_000;
   public static final int DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS = 5;
