@@ -1,0 +1,37 @@
+package com.linqapp.gateway.cache;
+
+import com.linqapp.gateway.cache.impl.CaffeineResultCache;
+import com.linqapp.gateway.check.CheckAnswer;
+import com.linqapp.gateway.check.CheckKey;
+import io.vertx.core.Future;
+import java.util.function.LongSupplier;
+
+/**
+ * Answers Linq gave, by {@link CheckKey}. Only real answers go in: RCS "unknown", errors and 429s never
+ * do. Asynchronous so that a shared (clustered) store can stand behind it; the in-memory one completes
+ * at once, so the HTTP event loops serve hits without a hop to the engine.
+ */
+public interface ResultCache {
+
+  /**
+   * @param ttlAvailableMillis   freshness of {@code available: true}
+   * @param ttlUnavailableMillis freshness of {@code available: false}
+   * @param staleRetentionMillis how long past its TTL an answer is kept for {@code max-stale}
+   * @param maxEntries           bound on entries (least valuable evicted first)
+   * @param wallClock            milliseconds since the epoch, injectable for tests
+   */
+  static ResultCache create(long ttlAvailableMillis, long ttlUnavailableMillis, long staleRetentionMillis,
+                            long maxEntries, LongSupplier wallClock) {
+    return new CaffeineResultCache(ttlAvailableMillis, ttlUnavailableMillis, staleRetentionMillis, maxEntries,
+        wallClock);
+  }
+
+  /** The entry, fresh or not (the caller judges with {@link CachedAnswer#freshFor}); {@code null} if none. */
+  Future<CachedAnswer> get(CheckKey key);
+
+  /** Stores a Linq answer fetched now. */
+  Future<Void> put(CheckKey key, CheckAnswer answer);
+
+  /** Milliseconds since the epoch on the cache's clock, to judge entries. */
+  long now();
+}
