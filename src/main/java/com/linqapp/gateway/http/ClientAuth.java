@@ -8,9 +8,8 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
 /**
- * {@code Authorization: Bearer <client key>}, compared in constant time; 401/2004 as Linq, before the
- * body is parsed or anything is sent upstream. Puts the client's name (never its key) on the routing
- * context.
+ * {@code Authorization: Bearer <client key>}, compared in constant time; 401/2004 as Linq, before any
+ * body is read. Puts the client's name (never its key) on the routing context.
  */
 final class ClientAuth implements Handler<RoutingContext> {
 

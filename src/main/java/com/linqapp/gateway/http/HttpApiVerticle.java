@@ -56,8 +56,10 @@ public final class HttpApiVerticle extends VerticleBase {
     ClientAuth auth = new ClientAuth(config.clientKeys(), config.authDisabled());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
     for (Service service : Service.values()) {
-      router.post(LINQ_PREFIX + service.linqRoute())
-          .handler(body).handler(auth).handler(new CapabilityHandler(service, rule, engine));
+      // Two routes: Vert.x Web refuses a BodyHandler after a user handler on one route, and the key must be
+      // checked before the body is read.
+      router.post(LINQ_PREFIX + service.linqRoute()).handler(auth);
+      router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine));
     }
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));

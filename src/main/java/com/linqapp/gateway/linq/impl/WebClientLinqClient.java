@@ -143,6 +143,10 @@ public final class WebClientLinqClient implements LinqClient {
     if (status == 401 || (status == 403 && code == ErrorCodes.FORBIDDEN)) {
       return new LinqOutcome.CredentialsRejected(status, code == 0 ? ErrorCodes.UNAUTHORIZED : code, message, traceId);
     }
+    if (status == 508 && code == ErrorCodes.LOOP_DETECTED) {
+      // A gateway (this one) saw its own hop header: retrying only loops again; the caller gets the 508.
+      return new LinqOutcome.Rejected(new CheckException(status, code, message, null, traceId), traceId);
+    }
     if (status == 503 && ErrorCodes.isSenderLineFault(code)) {
       return new LinqOutcome.SenderLineFault(code, message, traceId);
     }
