@@ -351,7 +351,7 @@ class LinqCompatibleRouteTest {
   @MethodSource("transientFaults")
   @DisplayName("a Linq that keeps failing is 502/9003 with x-should-retry: false after the retries")
   void persistentFaultIs502(String what, Fault fault, Vertx vertx) {
-    start(vertx, new JsonObject());
+    start(vertx, new JsonObject().put("LINQ_MAX_ATTEMPTS", 3));
     gw.sim().failNext(fault, 5);
 
     HttpResponse<Buffer> response = gw.check(IMESSAGE_ROUTE, PHONE);
