@@ -57,7 +57,8 @@ public final class HttpApiVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
     for (Service service : Service.values()) {
       router.post(LINQ_PREFIX + service.linqRoute())
-          .handler(auth).handler(body).handler(new CapabilityHandler(service, rule, engine));
+          // Vert.x Web requires the body handler before user handlers on a route.
+          .handler(body).handler(auth).handler(new CapabilityHandler(service, rule, engine));
     }
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
