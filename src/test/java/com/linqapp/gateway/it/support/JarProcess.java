@@ -175,8 +175,28 @@ public final class JarProcess implements AutoCloseable {
     }
   }
 
+  /** Keeps a copy of the captured streams under {@code target/it-logs/} for CI artifacts and debugging. */
+  private void keepLogs() {
+    try {
+      Path dir = Path.of("target", "it-logs");
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(name + ".out"), stdout());
+      Files.writeString(dir.resolve(name + ".err"), stderr());
+    } catch (IOException | UncheckedIOException e) {
+      // best effort only
+    }
+  }
+
   @Override
   public void close() {
+    try {
+      closeProcess();
+    } finally {
+      keepLogs();
+    }
+  }
+
+  private void closeProcess() {
     if (process.isAlive()) {
       process.destroy();
       try {
