@@ -61,7 +61,7 @@ final class CheckCommand implements Callable<Integer> {
       for (String address : addresses) {
         results.add(client.check(CheckQuery.of(chosen, address), null, "cli"));
       }
-      Future.join(results).await();
+      Future.join(results).otherwiseEmpty().await(); // item errors are answers: wait for all, never throw
       return print(chosen, results, json || System.console() == null, System.out);
     }
   }

@@ -1,0 +1,111 @@
+package com.linqapp.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.it.support.Sim;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code check}: the real jar against a simulator in the test JVM, output and exit codes as scripts see them. */
+class CheckCommandIT {
+
+  @TempDir
+  Path workDir;
+
+  Sim sim;
+  JarProcess process;
+
+  @BeforeEach
+  void startSimulator() {
+    sim = new Sim();
+  }
+
+  @AfterEach
+  void stop() {
+    if (process != null) {
+      process.close();
+    }
+    sim.close();
+  }
+
+  @Test
+  void answersAndItemErrorsAsNdjsonExit0() {
+    process = JarProcess.run(workDir, "check",
+        Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", sim.apiKey()),
+        "check", "--json", "+15551234567", "bad-address");
+
+    assertThat(process.exitCode()).as(process.logs()).isZero();
+    List<JsonObject> lines = ndjson(process.stdout());
+    assertThat(lines).as(process.logs()).hasSize(2);
+
+    JsonObject answer = lines.get(0);
+    assertThat(answer.fieldNames()).containsExactlyInAnyOrder("address", "service", "available");
+    assertThat(answer.getString("address")).isEqualTo("+15551234567");
+    assertThat(answer.getString("service")).isEqualTo("imessage");
+    assertThat(answer.getBoolean("available"))
+        .isEqualTo(com.linqapp.gateway.sim.LinqSimulator.expectedAvailable("iMessage", "+15551234567", 70));
+
+    JsonObject error = lines.get(1);
+    assertThat(error.fieldNames()).containsExactlyInAnyOrder("address", "service", "error");
+    assertThat(error.getString("address")).isEqualTo("bad-address");
+    assertThat(error.getJsonObject("error").getInteger("status")).isEqualTo(400);
+    assertThat(error.getJsonObject("error").getInteger("code")).isEqualTo(1002);
+
+  }
+
+  @Test
+  void rcsServiceIsReported() {
+    process = JarProcess.run(workDir, "check-rcs",
+        Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", sim.apiKey()),
+        "check", "--service", "rcs", "--json", "+15551234567", "jane@example.com");
+
+    assertThat(process.exitCode()).as(process.logs()).isZero();
+    List<JsonObject> lines = ndjson(process.stdout());
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0).getString("service")).isEqualTo("rcs");
+    assertThat(lines.get(0).containsKey("available")).isTrue();
+    assertThat(lines.get(1).getJsonObject("error").getInteger("code")).as("RCS takes no email").isEqualTo(1002);
+  }
+
+  @Test
+  void sandboxNeedsNoLinqKey() {
+    process = JarProcess.run(workDir, "check-sandbox", Map.of(), "check", "--sandbox", "--json", "+15551234567");
+
+    assertThat(process.exitCode()).as(process.logs()).isZero();
+    List<JsonObject> lines = ndjson(process.stdout());
+    assertThat(lines).hasSize(1);
+    assertThat(lines.get(0).getString("address")).isEqualTo("+15551234567");
+    assertThat(lines.get(0).getValue("available")).isInstanceOf(Boolean.class);
+  }
+
+  @Test
+  void noLinqKeyIsExit2() {
+    process = JarProcess.run(workDir, "check-no-key", Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl()),
+        "check", "+15551234567");
+    assertThat(process.exitCode()).as(process.logs()).isEqualTo(2);
+    assertThat(process.stderr()).contains("LINQ_API_V3_API_KEY");
+  }
+
+  @Test
+  void wrongLinqKeyIsExit1() {
+    process = JarProcess.run(workDir, "check-wrong-key",
+        Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", "not-the-simulator-key"),
+        "check", "--json", "+15551234567");
+
+    assertThat(process.exitCode()).as(process.logs()).isEqualTo(1);
+    List<JsonObject> lines = ndjson(process.stdout());
+    assertThat(lines).as(process.logs()).hasSize(1);
+    assertThat(lines.get(0).getJsonObject("error").getInteger("status")).isEqualTo(502);
+  }
+
+  static List<JsonObject> ndjson(String text) {
+    return text.lines().filter(line -> !line.isBlank()).map(JsonObject::new).toList();
+  }
+}
