@@ -1,0 +1,44 @@
+package com.linqapp.gateway.engine.pacing;
+
+/**
+ * Spaces requests to Linq in time so its rate limit is met without 429s. The engine asks
+ * {@link #nextSendAt} before each send and arms one timer for that instant when it lies in the future;
+ * it reports every send and how each exchange ended. All times are milliseconds on the engine's
+ * clock. Implementations are confined to the engine's event loop and need no locking.
+ */
+public interface SendPacer {
+
+  /** Earliest time the next request may leave; {@code <= now} means now. */
+  long nextSendAt(long now);
+
+  /** A request left at {@code now}. */
+  void onSend(long now);
+
+  /** Linq answered something other than 429 (an answer, or an error about the request). */
+  void onAnswer(long now);
+
+  /** Linq answered 429: the limit was exceeded. */
+  void onThrottle(long now);
+
+  /** Requests per second currently allowed ({@link Double#POSITIVE_INFINITY} when unpaced). */
+  double rate();
+
+  /**
+   * The share of the account's limit this pacer may use, in (0, 1]: the port through which a cluster
+   * splits one quota among nodes. 1 by default.
+   */
+  void share(double fraction);
+
+  /** No pacing at all: only 429 pauses hold requests back. */
+  static SendPacer unlimited() {
+    return Unlimited.INSTANCE;
+  }
+
+  /**
+   * A known limit: GCRA (the generic cell rate algorithm, a token bucket expressed as one
+   * timestamp) at {@code ratePerSecond}, allowing {@code burst} requests at once.
+   */
+  static SendPacer fixed(double ratePerSecond, int burst) {
+    return new GcraPacer(ratePerSecond, burst);
+  }
+}
