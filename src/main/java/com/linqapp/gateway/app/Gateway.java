@@ -1,5 +1,6 @@
 package com.linqapp.gateway.app;
 
+import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.engine.EngineVerticle;
 import com.linqapp.gateway.http.HttpApiVerticle;
@@ -7,6 +8,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running gateway: the engine, and (for {@code serve}) the HTTP adapter on every core. Used by the
@@ -24,24 +26,32 @@ public final class Gateway {
     this.engineDeployment = engineDeployment;
   }
 
-  /** Starts the engine and the HTTP adapter (one instance per core). */
+  /** Starts the engine and the HTTP adapter (one instance per core), sharing one answer cache. */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config) {
     String hopId = UUID.randomUUID().toString();
-    return engineOnly(vertx, config, hopId).compose(gateway -> vertx.deployVerticle(
-            () -> new HttpApiVerticle(config, hopId),
+    ResultCache cache = cache(config);
+    return engineOnly(vertx, config, hopId, cache).compose(gateway -> vertx.deployVerticle(
+            () -> new HttpApiVerticle(config, hopId, cache),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .map(gateway));
   }
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString());
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config));
   }
 
-  private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId) {
-    EngineVerticle engine = new EngineVerticle(config, hopId);
+  private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id));
+  }
+
+  private static ResultCache cache(GatewayConfig config) {
+    return ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
+        TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()),
+        TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds()), config.cacheMaxEntries(),
+        System::currentTimeMillis);
   }
 
   /**

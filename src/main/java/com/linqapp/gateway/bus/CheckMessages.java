@@ -5,6 +5,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
 import io.vertx.core.eventbus.ReplyException;
@@ -41,8 +42,7 @@ public final class CheckMessages {
     String address = requiredAddress(body.getValue("address"));
     String from = optionalFrom(body.getValue("from"), rule);
     long timeout = optionalLong(body, "timeout_ms", 1, MAX_TIMEOUT_MILLIS, defaultTimeout);
-    Integer maxAge = body.getValue("max_age") == null ? null
-        : (int) optionalLong(body, "max_age", 0, Integer.MAX_VALUE, 0);
+    Freshness freshness = new Freshness(optionalSeconds(body, "max_age"), optionalSeconds(body, "max_stale"));
     Priority priority;
     try {
       priority = Priority.parse(body.getValue("priority") == null ? null : stringField(body, "priority"),
@@ -50,7 +50,7 @@ public final class CheckMessages {
     } catch (IllegalArgumentException e) {
       throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, e.getMessage());
     }
-    return new CheckRequest(service, rule.normalize(service, address), from, now + timeout, priority, maxAge,
+    return new CheckRequest(service, rule.normalize(service, address), from, now + timeout, priority, freshness,
         requestId, client);
   }
 
@@ -78,6 +78,10 @@ public final class CheckMessages {
       throw new IllegalArgumentException(name + " must be a string");
     }
     return value;
+  }
+
+  private static Integer optionalSeconds(JsonObject body, String name) {
+    return body.getValue(name) == null ? null : (int) optionalLong(body, name, 0, Integer.MAX_VALUE, 0);
   }
 
   private static long optionalLong(JsonObject body, String name, long min, long max, long fallback) {

@@ -1,6 +1,8 @@
 package com.linqapp.gateway.cache;
 
 import com.linqapp.gateway.check.CheckAnswer;
+import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.Freshness;
 
 /**
  * An answer as Linq gave it, with when it was fetched and how long it stays fresh.
@@ -11,23 +13,32 @@ import com.linqapp.gateway.check.CheckAnswer;
  */
 public record CachedAnswer(CheckAnswer answer, long fetchedAtMillis, long ttlMillis) {
 
+  /** This answer as served from the cache ({@code HIT} or {@code STALE}), with its age. */
+  public CheckResult asResult(CheckResult.Source source, long nowMillis) {
+    return new CheckResult(answer, source, ageSeconds(nowMillis));
+  }
+
   /** Whole seconds since Linq answered, for {@code Age}. */
   public long ageSeconds(long nowMillis) {
     return Math.max(0, nowMillis - fetchedAtMillis) / 1000;
   }
 
   /**
-   * Fresh for a caller: younger than the TTL and, when the caller sets {@code max-age}, than that too.
-   *
-   * @param maxAgeSeconds the caller's {@code max-age}, or {@code null}
+   * Fresh for a caller: younger than the TTL and, when the caller sets {@code max-age}, than that too
+   * ({@code no-cache} is {@code max-age=0}: never fresh).
    */
-  public boolean freshFor(Integer maxAgeSeconds, long nowMillis) {
+  public boolean freshFor(Freshness freshness, long nowMillis) {
+    if (!freshness.mayUseCache()) {
+      return false;
+    }
     long age = Math.max(0, nowMillis - fetchedAtMillis);
-    return age < ttlMillis && (maxAgeSeconds == null || age <= maxAgeSeconds * 1000L);
+    Integer maxAge = freshness.maxAgeSeconds();
+    return age < ttlMillis && (maxAge == null || age <= maxAge * 1000L);
   }
 
-  /** Usable under {@code max-stale=N}: expired by at most N seconds. */
-  public boolean usableStale(int maxStaleSeconds, long nowMillis) {
-    return nowMillis - fetchedAtMillis <= ttlMillis + maxStaleSeconds * 1000L;
+  /** Usable when Linq is paused or failing and the caller allows {@code max-stale}: expired by at most that. */
+  public boolean usableStale(Freshness freshness, long nowMillis) {
+    Integer maxStale = freshness.maxStaleSeconds();
+    return maxStale != null && nowMillis - fetchedAtMillis <= ttlMillis + maxStale * 1000L;
   }
 }

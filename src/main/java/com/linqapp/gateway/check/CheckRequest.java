@@ -10,15 +10,16 @@ import java.util.Objects;
  * @param from            the caller's sender line, or {@code null} to let Linq (or the gateway) choose
  * @param deadlineMillis  absolute time on the engine's clock by which the caller must have an answer
  * @param priority        scheduling lane
- * @param maxAgeSeconds   oldest cached answer the caller accepts; {@code null} = the cache's own TTL
+ * @param freshness       which cached answers the caller accepts
  * @param requestId       correlation id, shown on every log line of the request
  * @param client          the client key's name (never the key)
  */
 public record CheckRequest(Service service, String address, String from, long deadlineMillis,
-                           Priority priority, Integer maxAgeSeconds, String requestId, String client) {
+                           Priority priority, Freshness freshness, String requestId, String client) {
 
   public CheckRequest {
     Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(freshness, "freshness");
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(priority, "priority");
   }

@@ -1,6 +1,8 @@
 package com.linqapp.gateway.engine;
 
 import com.linqapp.gateway.bus.CapabilityBus;
+import com.linqapp.gateway.cache.ResultCache;
+import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.bus.CheckMessages;
 import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckException;
@@ -35,16 +37,22 @@ public final class EngineVerticle extends VerticleBase {
 
   private final GatewayConfig config;
   private final String hopId;
+  private final ResultCache cache;
   private LinqClient linq;
   private Dispatcher dispatcher;
+  private CheckService checks;
   private AddressRule addressRule;
   private Scheduler scheduler;
   private boolean draining;
 
-  /** @param hopId this gateway's id in {@code X-Linq-Gateway-Hop}, to detect a gateway calling itself */
-  public EngineVerticle(GatewayConfig config, String hopId) {
+  /**
+   * @param hopId this gateway's id in {@code X-Linq-Gateway-Hop}, to detect a gateway calling itself
+   * @param cache the answer cache, shared with the HTTP adapter
+   */
+  public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache) {
     this.config = config;
     this.hopId = hopId;
+    this.cache = cache;
   }
 
   /** Deployment options for the single engine instance. */
@@ -65,10 +73,12 @@ public final class EngineVerticle extends VerticleBase {
     Random random = new Random();
     EngineOptions options = new EngineOptions(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
         EngineOptions.DEFAULT_BACKOFF_BASE_MILLIS, EngineOptions.DEFAULT_BACKOFF_CAP_MILLIS,
-        EngineOptions.DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS);
+        EngineOptions.DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS, EngineOptions.DEFAULT_BULK_MIN_SHARE);
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
-        BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble));
+        BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
+        pacer(), cache::put);
+    checks = new CheckService(cache, dispatcher, scheduler);
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();
 
@@ -98,9 +108,9 @@ public final class EngineVerticle extends VerticleBase {
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;
     }
-    dispatcher.submit(request).onComplete(done -> {
+    checks.check(request).onComplete(done -> {
       if (done.succeeded()) {
-        CheckResult result = CheckResult.fresh(done.result());
+        CheckResult result = done.result();
         message.reply(CheckMessages.reply(result),
             new DeliveryOptions().addHeader(CapabilityBus.CACHE_HEADER, result.source().header()));
       } else {
@@ -110,13 +120,21 @@ public final class EngineVerticle extends VerticleBase {
     });
   }
 
+  /** The configured limit when known, else no pacing (429 pauses only). */
+  private SendPacer pacer() {
+    return config.rateLimitPerSecond() > 0
+        ? SendPacer.fixed(config.rateLimitPerSecond(), config.rateLimitBurst())
+        : SendPacer.unlimited();
+  }
+
   private JsonObject status() {
     return new JsonObject()
         .put(CREDENTIALS_OK, dispatcher.credentials().rejection() == null)
         .put("draining", draining)
         .put("queued", dispatcher.queued())
         .put("inFlight", dispatcher.inFlight())
-        .put("window", dispatcher.gate().window());
+        .put("window", dispatcher.gate().window())
+        .put("rate", Double.isInfinite(dispatcher.pacer().rate()) ? null : dispatcher.pacer().rate());
   }
 
   /**

@@ -4,11 +4,15 @@ import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.bus.CheckMessages;
 import com.linqapp.gateway.bus.CheckQuery;
 import com.linqapp.gateway.check.AddressRule;
+import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.CheckKey;
+import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -20,7 +24,7 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code POST /api/partner/v3/capability/check_imessage|check_rcs}, Linq-compatible: same body, same
  * answer fields, Linq's envelope on errors. Input is validated here, on the HTTP event loop, so a bad
- * request never reaches the engine, let alone Linq.
+ * request never reaches the engine, let alone Linq; a fresh cached answer is served here too.
  */
 final class CapabilityHandler implements Handler<RoutingContext> {
 
@@ -30,11 +34,13 @@ final class CapabilityHandler implements Handler<RoutingContext> {
   private final Service service;
   private final AddressRule rule;
   private final CapabilityClient engine;
+  private final ResultCache cache;
 
-  CapabilityHandler(Service service, AddressRule rule, CapabilityClient engine) {
+  CapabilityHandler(Service service, AddressRule rule, CapabilityClient engine, ResultCache cache) {
     this.service = service;
     this.rule = rule;
     this.engine = engine;
+    this.cache = cache;
   }
 
   @Override
@@ -47,7 +53,12 @@ final class CapabilityHandler implements Handler<RoutingContext> {
       ErrorResponder.send(ctx.response(), bad);
       return;
     }
-    engine.check(query, requestId, ctx.get(ClientAuth.CLIENT)).onComplete(done -> {
+    cache.get(new CheckKey(service, query.address(), query.from())).compose(cached -> {
+      long now = cache.now();
+      return cached != null && cached.freshFor(query.freshness(), now)
+          ? Future.succeededFuture(cached.asResult(CheckResult.Source.HIT, now))
+          : engine.check(query, requestId, ctx.get(ClientAuth.CLIENT));
+    }).onComplete(done -> {
       if (done.succeeded()) {
         respond(ctx, done.result());
       } else {
@@ -70,7 +81,13 @@ final class CapabilityHandler implements Handler<RoutingContext> {
     } catch (IllegalArgumentException e) {
       throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "X-Priority must be interactive or bulk");
     }
-    return new CheckQuery(service, address, from, timeoutMillis(request), null, priority);
+    Freshness freshness;
+    try {
+      freshness = Freshness.parseCacheControl(request.getHeader(HttpHeaders.CACHE_CONTROL));
+    } catch (IllegalArgumentException e) {
+      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, e.getMessage());
+    }
+    return new CheckQuery(service, address, from, timeoutMillis(request), freshness, priority);
   }
 
   private static boolean isJson(String contentType) {

@@ -1,6 +1,7 @@
 package com.linqapp.gateway.http;
 
 import com.linqapp.gateway.bus.CapabilityClient;
+import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
@@ -38,11 +39,14 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private final GatewayConfig config;
   private final String hopId;
+  private final ResultCache cache;
   private HttpServer server;
 
-  public HttpApiVerticle(GatewayConfig config, String hopId) {
+  /** @param cache the engine's answer cache: fresh hits are served here, without a hop to the engine */
+  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache) {
     this.config = config;
     this.hopId = hopId;
+    this.cache = cache;
   }
 
   @Override
@@ -59,7 +63,7 @@ public final class HttpApiVerticle extends VerticleBase {
       // Two routes: Vert.x Web refuses a BodyHandler after a user handler on one route, and the key must be
       // checked before the body is read.
       router.post(LINQ_PREFIX + service.linqRoute()).handler(auth);
-      router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine));
+      router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine, cache));
     }
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));

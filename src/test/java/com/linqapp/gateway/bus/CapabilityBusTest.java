@@ -145,9 +145,11 @@ class CapabilityBusTest {
         assertThat(typed.answer().address()).isEqualTo(http.bodyAsJsonObject().getString("address"));
         assertThat(typed.answer().available()).as("%s %s", service, address)
             .isEqualTo(http.bodyAsJsonObject().getBoolean("available"));
-        assertThat(typed.source()).isEqualTo(CheckResult.Source.MISS);
+        assertThat(typed.source()).as("the HTTP check filled the cache the bus reads").isEqualTo(CheckResult.Source.HIT);
       }
     }
+    assertThat(gw.sim().stats().checkRequests()).as("one Linq call per service and address")
+        .isEqualTo(addresses.size() * 2L);
 
     Throwable bad = awaitFailure(client.check(CheckQuery.of(Service.IMESSAGE, "not-an-address")));
     assertThat(bad).isInstanceOfSatisfying(CheckException.class, e -> {

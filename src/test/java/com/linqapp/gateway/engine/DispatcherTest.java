@@ -4,14 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.CheckKey;
+import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqOutcome;
 import com.linqapp.gateway.linq.LinqOutcome.TransientFault.Kind;
 import com.linqapp.gateway.support.FakeScheduler;
 import com.linqapp.gateway.support.ScriptedLinq;
 import io.vertx.core.Future;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
@@ -23,14 +29,20 @@ class DispatcherTest {
   private final FakeScheduler clock = new FakeScheduler();
   private final ScriptedLinq linq = new ScriptedLinq(clock);
 
+  private final Map<CheckKey, CheckAnswer> answered = new HashMap<>();
+
   private Dispatcher dispatcher(int maxQueue, int maxConcurrency) {
-    return new Dispatcher(new EngineOptions(maxQueue, maxConcurrency, 3, 100, 2_000, 5), linq, clock,
-        failures -> 100L * failures, failures -> 1_000);
+    return dispatcher(maxQueue, maxConcurrency, SendPacer.unlimited());
+  }
+
+  private Dispatcher dispatcher(int maxQueue, int maxConcurrency, SendPacer pacer) {
+    return new Dispatcher(new EngineOptions(maxQueue, maxConcurrency, 3, 100, 2_000, 5, 0.2), linq, clock,
+        failures -> 100L * failures, failures -> 1_000, pacer, answered::put);
   }
 
   private CheckRequest check(int i, long timeoutMillis) {
     return new CheckRequest(Service.IMESSAGE, "+1202555" + String.format("%04d", i), null,
-        clock.now() + timeoutMillis, Priority.INTERACTIVE, null, "req-" + i, "test");
+        clock.now() + timeoutMillis, Priority.INTERACTIVE, Freshness.DEFAULT, "req-" + i, "test");
   }
 
   private static LinqOutcome answer(String address, boolean available) {
@@ -63,7 +75,7 @@ class DispatcherTest {
     dispatcher.submit(check(0, 30_000));
     dispatcher.submit(check(1, 30_000));
     dispatcher.submit(check(2, 30_000));
-    Future<CheckAnswer> shed = dispatcher.submit(check(3, 30_000));
+    Future<CheckResult> shed = dispatcher.submit(check(3, 30_000));
     CheckException error = failureOf(shed);
     assertThat(error.status()).isEqualTo(503);
     assertThat(error.code()).isEqualTo(9001);
@@ -74,9 +86,10 @@ class DispatcherTest {
   @DisplayName("an answer carries the address as the request had it")
   void answerEchoesRequestAddress() {
     Dispatcher dispatcher = dispatcher(10, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(7, 30_000));
+    Future<CheckResult> result = dispatcher.submit(check(7, 30_000));
     linq.calls.get(0).settle(new LinqOutcome.Answered(new CheckAnswer("something else", true, "r", "iMessage"), null));
-    assertThat(result.result()).isEqualTo(new CheckAnswer("+12025550007", true, "r", "iMessage"));
+    assertThat(result.result().answer()).isEqualTo(new CheckAnswer("+12025550007", true, "r", "iMessage"));
+    assertThat(result.result().source()).isEqualTo(CheckResult.Source.MISS);
   }
 
   @Test
@@ -127,8 +140,8 @@ class DispatcherTest {
   @DisplayName("a check whose deadline falls inside a pause is answered 429/1007 at once")
   void deadlineInsidePauseIsAnsweredImmediately() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> first = dispatcher.submit(check(0, 60_000));
-    Future<CheckAnswer> waiting = dispatcher.submit(check(1, 3_000));
+    Future<CheckResult> first = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> waiting = dispatcher.submit(check(1, 3_000));
     linq.calls.get(0).settle(new LinqOutcome.RateLimited(10_000, null));
     CheckException error = failureOf(waiting);
     assertThat(error.status()).isEqualTo(429);
@@ -136,7 +149,7 @@ class DispatcherTest {
     assertThat(error.retryAfterSeconds()).isEqualTo(10);
     assertThat(first.isComplete()).as("the long-deadline check waits for the pause").isFalse();
 
-    Future<CheckAnswer> admittedDuringPause = dispatcher.submit(check(2, 2_000));
+    Future<CheckResult> admittedDuringPause = dispatcher.submit(check(2, 2_000));
     assertThat(failureOf(admittedDuringPause).retryAfterSeconds()).isEqualTo(10);
   }
 
@@ -144,7 +157,7 @@ class DispatcherTest {
   @DisplayName("transient faults are retried with backoff, then answered 502/9003")
   void transientFaultsExhaustAttempts() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000));
     linq.calls.get(0).settle(LinqOutcome.TransientFault.of(Kind.SERVER_ERROR, "HTTP 500"));
     clock.advance(99);
     assertThat(linq.calls).hasSize(1);
@@ -164,18 +177,18 @@ class DispatcherTest {
   @DisplayName("a fault then an answer: the caller gets the answer")
   void transientFaultRecovered() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000));
     linq.calls.get(0).settle(LinqOutcome.TransientFault.of(Kind.SERVER_ERROR, "HTTP 500"));
     clock.advance(100);
     linq.calls.get(1).settle(answer("+12025550000", false));
-    assertThat(result.result().available()).isFalse();
+    assertThat(result.result().answer().available()).isFalse();
   }
 
   @Test
   @DisplayName("timeouts that exhaust the attempts give 504/9004")
   void timeoutsGive504() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000));
     for (int attempt = 0; attempt < 3; attempt++) {
       linq.calls.get(attempt).settle(LinqOutcome.TransientFault.of(Kind.TIMEOUT, "idle"));
       clock.advance(1_000);
@@ -188,7 +201,7 @@ class DispatcherTest {
   @DisplayName("no retry is scheduled past the deadline: the fault is answered at once")
   void backoffBeyondDeadlineAnswersNow() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 50));
+    Future<CheckResult> result = dispatcher.submit(check(0, 50));
     linq.calls.get(0).settle(LinqOutcome.TransientFault.of(Kind.SERVER_ERROR, "HTTP 503"));
     assertThat(failureOf(result).code()).isEqualTo(9003);
     assertThat(linq.calls).hasSize(1);
@@ -198,7 +211,7 @@ class DispatcherTest {
   @DisplayName("Linq silent past the deadline: 504/9004 at the deadline, and the permit returns when it answers")
   void deadlineWhileInFlight() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 1_000));
+    Future<CheckResult> result = dispatcher.submit(check(0, 1_000));
     dispatcher.submit(check(1, 60_000));
     clock.advance(1_000);
     assertThat(failureOf(result).status()).isEqualTo(504);
@@ -213,7 +226,7 @@ class DispatcherTest {
   void deadlineWhileQueued() {
     Dispatcher dispatcher = dispatcher(100, 1);
     dispatcher.submit(check(0, 60_000));
-    Future<CheckAnswer> queued = dispatcher.submit(check(1, 500));
+    Future<CheckResult> queued = dispatcher.submit(check(1, 500));
     clock.advance(500);
     assertThat(failureOf(queued).code()).isEqualTo(9004);
     assertThat(dispatcher.queued()).isZero();
@@ -223,7 +236,7 @@ class DispatcherTest {
   @DisplayName("Linq's 4xx about the request reaches the caller with Linq's status and code")
   void requestRejectionPassesThrough() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000));
     linq.calls.get(0).settle(new LinqOutcome.Rejected(new CheckException(403, 2006, "not your line"), "t"));
     assertThat(failureOf(result).status()).isEqualTo(403);
     assertThat(failureOf(result).code()).isEqualTo(2006);
@@ -233,7 +246,7 @@ class DispatcherTest {
   @DisplayName("an RCS sender-line fault is 503 with Linq's code: unknown, not no")
   void senderLineFaultIsUnknown() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> result = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000));
     linq.calls.get(0).settle(new LinqOutcome.SenderLineFault(4009, "line down", "t"));
     assertThat(failureOf(result).status()).isEqualTo(503);
     assertThat(failureOf(result).code()).isEqualTo(4009);
@@ -244,8 +257,8 @@ class DispatcherTest {
   @DisplayName("credentials rejected: 502 for the check, the queue and new checks; a probe restores service")
   void credentialsRejectedThenRecovered() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> sent = dispatcher.submit(check(0, 60_000));
-    Future<CheckAnswer> queued = dispatcher.submit(check(1, 60_000));
+    Future<CheckResult> sent = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> queued = dispatcher.submit(check(1, 60_000));
     linq.probeAnswers(new LinqOutcome.CredentialsRejected(401, 2004, "bad key", null));
     linq.calls.get(0).settle(new LinqOutcome.CredentialsRejected(401, 2004, "bad key", null));
     assertThat(failureOf(sent).status()).isEqualTo(502);
@@ -260,7 +273,7 @@ class DispatcherTest {
     linq.probeAnswers(new LinqOutcome.SenderLines(List.of(), null));
     clock.advance(1_000);
     assertThat(dispatcher.credentials().rejection()).isNull();
-    Future<CheckAnswer> after = dispatcher.submit(check(3, 60_000));
+    Future<CheckResult> after = dispatcher.submit(check(3, 60_000));
     linq.calls.get(1).settle(answer("+12025550003", true));
     assertThat(after.succeeded()).isTrue();
   }
@@ -269,8 +282,8 @@ class DispatcherTest {
   @DisplayName("drain refuses new checks with 503/9002 and completes when the accepted ones are answered")
   void drainAnswersEverything() {
     Dispatcher dispatcher = dispatcher(100, 1);
-    Future<CheckAnswer> inFlight = dispatcher.submit(check(0, 60_000));
-    Future<CheckAnswer> queued = dispatcher.submit(check(1, 60_000));
+    Future<CheckResult> inFlight = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> queued = dispatcher.submit(check(1, 60_000));
     Future<Void> drained = dispatcher.drain(CheckException.shuttingDown(1));
     CheckException refused = failureOf(dispatcher.submit(check(2, 60_000)));
     assertThat(refused.status()).isEqualTo(503);
@@ -293,5 +306,103 @@ class DispatcherTest {
     assertThat(linq.calls).isEmpty();
     clock.advance(3_000);
     assertThat(linq.calls).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("identical checks in flight share one upstream call; joiners are told they were coalesced")
+  void identicalChecksAreCoalesced() {
+    Dispatcher dispatcher = dispatcher(100, 4);
+    List<Future<CheckResult>> results = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      results.add(dispatcher.submit(check(1, 30_000)));
+    }
+    assertThat(linq.calls).hasSize(1);
+    linq.calls.get(0).settle(answer("+12025550001", true));
+    assertThat(results).allSatisfy(r -> assertThat(r.result().answer().available()).isTrue());
+    assertThat(results.get(0).result().source()).isEqualTo(CheckResult.Source.MISS);
+    assertThat(results.subList(1, 1_000)).allSatisfy(
+        r -> assertThat(r.result().source()).isEqualTo(CheckResult.Source.COALESCED));
+    assertThat(answered).containsKey(check(1, 0).key());
+  }
+
+  @Test
+  @DisplayName("a failure reaches only the callers already waiting; the next caller starts a new call")
+  void failureReachesOnlyWaitingCallers() {
+    Dispatcher dispatcher = dispatcher(100, 4);
+    Future<CheckResult> first = dispatcher.submit(check(1, 30_000));
+    Future<CheckResult> second = dispatcher.submit(check(1, 30_000));
+    linq.calls.get(0).settle(new LinqOutcome.Rejected(new CheckException(403, 2006, "no"), null));
+    assertThat(failureOf(first).code()).isEqualTo(2006);
+    assertThat(failureOf(second).code()).isEqualTo(2006);
+    Future<CheckResult> later = dispatcher.submit(check(1, 30_000));
+    assertThat(linq.calls).hasSize(2);
+    linq.calls.get(1).settle(answer("+12025550001", false));
+    assertThat(later.result().source()).isEqualTo(CheckResult.Source.MISS);
+  }
+
+  @Test
+  @DisplayName("each coalesced caller is answered at its own deadline; the call goes on for the others")
+  void coalescedCallersKeepTheirOwnDeadlines() {
+    Dispatcher dispatcher = dispatcher(100, 1);
+    Future<CheckResult> shortOne = dispatcher.submit(check(1, 500));
+    Future<CheckResult> longOne = dispatcher.submit(check(1, 5_000));
+    clock.advance(500);
+    assertThat(failureOf(shortOne).code()).isEqualTo(9004);
+    assertThat(longOne.isComplete()).isFalse();
+    linq.calls.get(0).settle(answer("+12025550001", true));
+    assertThat(longOne.result().answer().available()).isTrue();
+  }
+
+  @Test
+  @DisplayName("a queued check whose every caller gave up is dropped and costs no upstream call")
+  void abandonedQueuedCheckSpendsNoQuota() {
+    Dispatcher dispatcher = dispatcher(100, 1);
+    dispatcher.submit(check(0, 60_000));
+    dispatcher.submit(check(1, 300));
+    clock.advance(300);
+    assertThat(dispatcher.queued()).isZero();
+    linq.calls.get(0).settle(answer("+12025550000", true));
+    assertThat(linq.calls).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("an answer arriving after its caller gave up still fills the cache")
+  void lateAnswerIsCached() {
+    Dispatcher dispatcher = dispatcher(100, 1);
+    Future<CheckResult> result = dispatcher.submit(check(3, 100));
+    clock.advance(100);
+    assertThat(failureOf(result).code()).isEqualTo(9004);
+    linq.calls.get(0).settle(answer("+12025550003", true));
+    assertThat(answered).containsKey(check(3, 0).key());
+  }
+
+  @Test
+  @DisplayName("a known limit paces sends exactly: the burst at once, then one every 1/rate")
+  void knownLimitPacesExactly() {
+    Dispatcher dispatcher = dispatcher(100, 50, SendPacer.fixed(10, 3));
+    for (int i = 0; i < 6; i++) {
+      dispatcher.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls).extracting(c -> c.sentAt).containsExactly(0L, 0L, 0L);
+    clock.advance(300);
+    assertThat(linq.calls).extracting(c -> c.sentAt).containsExactly(0L, 0L, 0L, 100L, 200L, 300L);
+  }
+
+  @Test
+  @DisplayName("admission by time: beyond the pace 429/1007, beyond the backlog 503/9001, with the projected wait")
+  void admissionByProjectedWait() {
+    Dispatcher dispatcher = dispatcher(1_000, 50, SendPacer.fixed(1, 1));
+    dispatcher.submit(check(0, 60_000));
+    CheckException pace = failureOf(dispatcher.submit(check(1, 800)));
+    assertThat(pace.status()).isEqualTo(429);
+    assertThat(pace.retryAfterSeconds()).isEqualTo(1);
+    for (int i = 2; i < 12; i++) {
+      dispatcher.submit(check(i, 60_000));
+    }
+    CheckException backlog = failureOf(dispatcher.submit(check(99, 5_000)));
+    assertThat(backlog.status()).isEqualTo(503);
+    assertThat(backlog.code()).isEqualTo(9001);
+    assertThat(backlog.retryAfterSeconds()).isGreaterThanOrEqualTo(10);
+    assertThat(dispatcher.submit(check(100, 60_000)).isComplete()).as("a patient check is queued").isFalse();
   }
 }

@@ -1,4 +1,4 @@
-package com.linqapp.gateway.cache;
+package com.linqapp.gateway.check;
 
 import java.util.Locale;
 
