@@ -82,9 +82,13 @@ public final class CheckException extends RuntimeException {
 
   /**
    * Whether a client retry could help. Answers the SDKs' {@code x-should-retry}: the gateway already
-   * retried Linq's faults and waited the whole deadline, so repeating those only multiplies load.
+   * retried Linq's faults and waited the whole deadline, so repeating those only multiplies load; a
+   * client's used-up daily budget (429/9007) lasts until midnight UTC, far beyond an SDK's retries.
    */
   public boolean retryHelps() {
+    if (code == ErrorCodes.CLIENT_BUDGET_EXHAUSTED) {
+      return false;
+    }
     return status == 408 || status == 409 || status == 429 || status == 503;
   }
 

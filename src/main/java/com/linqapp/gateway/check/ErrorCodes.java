@@ -32,6 +32,8 @@ public final class ErrorCodes {
   public static final int LOOP_DETECTED = 9005;
   /** Body or header too large. */
   public static final int TOO_LARGE = 9006;
+  /** The client key's daily budget of checks is used up (429; {@code retry_after} = seconds to midnight UTC). */
+  public static final int CLIENT_BUDGET_EXHAUSTED = 9007;
   /** No such route. */
   public static final int NOT_FOUND = 9404;
   /** The route exists, not with this method. */

@@ -92,7 +92,7 @@ public final class Dispatcher {
     this.pacer = pacer;
     this.answers = answers;
     this.gate = new SendGate(options.maxConcurrency());
-    this.queue = new FairQueue<>(options.bulkMinShare());
+    this.queue = new FairQueue<>(options.bulkMinShare(), Map.of());
     this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump);
   }
 
