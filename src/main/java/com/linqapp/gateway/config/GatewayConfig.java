@@ -1,6 +1,7 @@
 package com.linqapp.gateway.config;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.linqapp.gateway.engine.budget.ClientBudgets;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -23,7 +24,7 @@ public final class GatewayConfig {
       "LINQ_RATE_LIMIT_SCOPE", "LINQ_MAX_CONCURRENCY", "LINQ_MAX_ATTEMPTS", "LINQ_CONNECT_TIMEOUT_MS",
       "LINQ_IDLE_TIMEOUT_MS", "GATEWAY_MAX_QUEUE", "GATEWAY_DEFAULT_TIMEOUT_MS", "GATEWAY_DEFAULT_REGION",
       "GATEWAY_CACHE_TTL_AVAILABLE_SECONDS", "GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", "GATEWAY_CACHE_MAX_ENTRIES",
-      "GATEWAY_CACHE_MAX_STALE_SECONDS",
+      "GATEWAY_CACHE_MAX_STALE_SECONDS", "GATEWAY_CLIENT_DAILY_BUDGETS",
       "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER", "GATEWAY_CLUSTER_NAME",
       "GATEWAY_CLUSTER_HOST", "GATEWAY_CLUSTER_PORT", "GATEWAY_CLUSTER_MEMBERS", "GATEWAY_EVENTBUS_HOST",
       "GATEWAY_EVENTBUS_PORT", "GATEWAY_EVENTBUS_PUBLIC_HOST", "GATEWAY_EVENTBUS_PUBLIC_PORT");
@@ -49,6 +50,7 @@ public final class GatewayConfig {
   private final long cacheTtlUnavailableSeconds;
   private final long cacheMaxEntries;
   private final long cacheMaxStaleSeconds;
+  private final ClientBudgets clientBudgets;
   private final int shutdownGraceSeconds;
   private final String logFormat;
   private final boolean cluster;
@@ -78,6 +80,11 @@ public final class GatewayConfig {
     this.cacheTtlUnavailableSeconds = s.integer("GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", 0, 86_400 * 30);
     this.cacheMaxEntries = s.integer("GATEWAY_CACHE_MAX_ENTRIES", 0, 100_000_000);
     this.cacheMaxStaleSeconds = s.integer("GATEWAY_CACHE_MAX_STALE_SECONDS", 0, 86_400);
+    try {
+      this.clientBudgets = ClientBudgets.parse(s.string("GATEWAY_CLIENT_DAILY_BUDGETS"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
     this.shutdownGraceSeconds = (int) s.integer("GATEWAY_SHUTDOWN_GRACE_SECONDS", 0, 3600);
     this.logFormat = s.oneOf("GATEWAY_LOG_FORMAT", Set.of("text", "json"));
     this.cluster = s.bool("GATEWAY_CLUSTER");
@@ -256,6 +263,11 @@ public final class GatewayConfig {
   /** How long past its TTL an answer is kept for callers who accept stale answers. */
   public long cacheMaxStaleSeconds() {
     return cacheMaxStaleSeconds;
+  }
+
+  /** Optional daily budgets of upstream checks per client name. */
+  public ClientBudgets clientBudgets() {
+    return clientBudgets;
   }
 
   public int shutdownGraceSeconds() {

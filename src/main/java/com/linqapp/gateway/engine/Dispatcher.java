@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -68,6 +69,7 @@ public final class Dispatcher {
   private final SendPacer pacer;
   private final CredentialsGuard credentials;
   private final BiConsumer<CheckKey, CheckAnswer> answers;
+  private final Function<CheckRequest, CheckException> quota;
   private final FairQueue<Flight> queue;
   /** Every flight not yet done, by what it asks. */
   private final Map<CheckKey, Flight> flights = new HashMap<>();
@@ -82,10 +84,14 @@ public final class Dispatcher {
   /**
    * @param pacer   spaces sends to Linq's rate limit
    * @param answers told of every answer Linq gives (the cache), even when no caller waits any more
+   * @param quota   last word on a check that will cost an upstream call (e.g. a client's daily budget):
+   *                the refusal, or {@code null} to admit
    */
   public Dispatcher(EngineOptions options, LinqClient linq, Scheduler scheduler, BackoffPolicy backoff,
-                    BackoffPolicy credentialsProbeBackoff, SendPacer pacer, BiConsumer<CheckKey, CheckAnswer> answers) {
+                    BackoffPolicy credentialsProbeBackoff, SendPacer pacer, BiConsumer<CheckKey, CheckAnswer> answers,
+                    Function<CheckRequest, CheckException> quota) {
     this.options = options;
+    this.quota = quota;
     this.linq = linq;
     this.scheduler = scheduler;
     this.backoff = backoff;
@@ -116,6 +122,9 @@ public final class Dispatcher {
       return join(flight, request, Source.COALESCED, now);
     }
     CheckException shed = admissionFailure(request, now);
+    if (shed == null) {
+      shed = quota.apply(request);
+    }
     if (shed != null) {
       return Future.failedFuture(shed);
     }

@@ -77,7 +77,7 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        pacer(), cache::put);
+        pacer(), cache::put, request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
     checks = new CheckService(cache, dispatcher, scheduler);
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();

@@ -37,7 +37,7 @@ class DispatcherTest {
 
   private Dispatcher dispatcher(int maxQueue, int maxConcurrency, SendPacer pacer) {
     return new Dispatcher(new EngineOptions(maxQueue, maxConcurrency, 3, 100, 2_000, 5, 0.2), linq, clock,
-        failures -> 100L * failures, failures -> 1_000, pacer, answered::put);
+        failures -> 100L * failures, failures -> 1_000, pacer, answered::put, request -> null);
   }
 
   private CheckRequest check(int i, long timeoutMillis) {
