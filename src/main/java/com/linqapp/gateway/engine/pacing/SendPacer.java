@@ -8,6 +8,12 @@ package com.linqapp.gateway.engine.pacing;
  */
 public interface SendPacer {
 
+  /** {@link #adaptive(double, int)}: unpaced until the first 429. */
+  double ADAPTIVE_DEFAULT_STARTING_RATE = Double.POSITIVE_INFINITY;
+
+  /** {@link #adaptive(double, int)}: one request at a time, evenly spaced, once paced. */
+  int ADAPTIVE_DEFAULT_BURST = 1;
+
   /** Earliest time the next request may leave; {@code <= now} means now. */
   long nextSendAt(long now);
 
@@ -40,5 +46,23 @@ public interface SendPacer {
    */
   static SendPacer fixed(double ratePerSecond, int burst) {
     return new GcraPacer(ratePerSecond, burst);
+  }
+
+  /**
+   * An unknown limit, learnt from 429s: the AWS SDKs' adaptive client rate limiter (a token bucket
+   * whose rate drops to 0.7x the measured send rate on each 429 and climbs back along a CUBIC curve
+   * on answers). Unpaced until the first 429, with {@code burst} 1.
+   */
+  static SendPacer adaptive() {
+    return adaptive(ADAPTIVE_DEFAULT_STARTING_RATE, ADAPTIVE_DEFAULT_BURST);
+  }
+
+  /**
+   * {@link #adaptive()} starting at {@code startingRatePerSecond} (paced, and probing upwards, from
+   * the first request; {@link Double#POSITIVE_INFINITY} for unpaced until the first 429), allowing
+   * {@code burst} requests at once when tokens have accumulated.
+   */
+  static SendPacer adaptive(double startingRatePerSecond, int burst) {
+    return new AdaptivePacer(startingRatePerSecond, burst);
   }
 }

@@ -1,0 +1,270 @@
+package com.linqapp.gateway.engine.pacing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Drives the adaptive pacer against a simulated Linq on a virtual clock: a sender that always has work
+ * asks {@code nextSendAt}, jumps the clock there, sends; the fake Linq (a token bucket of one second's
+ * worth of requests at limit L) admits or answers 429 with a Retry-After of whole seconds, which the
+ * sender then waits out as the engine's SendGate would. Responses are instantaneous.
+ */
+class AdaptivePacerTest {
+
+  private static final long SECOND = 1_000;
+
+  @Test
+  @DisplayName("before the first 429 requests go unpaced, and rate() is infinite")
+  void unlimitedBeforeFirstThrottle() {
+    SendPacer pacer = SendPacer.adaptive();
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(pacer.nextSendAt(42)).isEqualTo(42);
+      pacer.onSend(42);
+      pacer.onAnswer(42);
+    }
+    assertThat(pacer.rate()).isEqualTo(Double.POSITIVE_INFINITY);
+  }
+
+  @Test
+  @DisplayName("it converges on an unknown 50/s limit: after 10 s it gets at least 85% of it, with at most 3% 429s")
+  void convergesOnFixedLimit() {
+    Sim sim = new Sim(SendPacer.adaptive(), 50);
+    sim.runUntil(10 * SECOND);
+    sim.runUntil(40 * SECOND);
+    double throughput = sim.admittedBetween(10 * SECOND, 40 * SECOND) / 30.0;
+    sim.report("converge 50/s", 10 * SECOND, 40 * SECOND);
+    assertThat(throughput).isGreaterThanOrEqualTo(0.85 * 50);
+    assertThat(sim.throttleShare()).isLessThanOrEqualTo(0.03);
+  }
+
+  @Test
+  @DisplayName("it follows a limit that changes from 50/s to 20/s to 80/s, re-converging within about 10 s each time")
+  void followsChangingLimit() {
+    Sim sim = new Sim(SendPacer.adaptive(), 50);
+    sim.runUntil(40 * SECOND);
+    sim.setLimit(20);
+    sim.runUntil(80 * SECOND);
+    sim.setLimit(80);
+    sim.runUntil(120 * SECOND);
+
+    sim.report("50/s settled", 10 * SECOND, 40 * SECOND);
+    sim.report("20/s settled", 50 * SECOND, 80 * SECOND);
+    sim.report("80/s settled", 90 * SECOND, 120 * SECOND);
+    assertThat(sim.admittedBetween(10 * SECOND, 40 * SECOND) / 30.0).isGreaterThanOrEqualTo(0.85 * 50);
+    assertThat(sim.admittedBetween(50 * SECOND, 80 * SECOND) / 30.0).isGreaterThanOrEqualTo(0.85 * 20);
+    assertThat(sim.admittedBetween(90 * SECOND, 120 * SECOND) / 30.0).isGreaterThanOrEqualTo(0.85 * 80);
+    assertThat(sim.throttleShareBetween(40 * SECOND, 80 * SECOND)).isLessThanOrEqualTo(0.05);
+    assertThat(sim.throttleShareBetween(80 * SECOND, 120 * SECOND)).isLessThanOrEqualTo(0.05);
+    assertThat(sim.throttleShare()).isLessThanOrEqualTo(0.05);
+  }
+
+  @Test
+  @DisplayName("when the limit drops, the first 429 cuts the allowed rate to at most 0.7 times the rate measured before it")
+  void backsOffOnDrop() {
+    Sim sim = new Sim(SendPacer.adaptive(), 50);
+    sim.runUntil(30 * SECOND);
+    int before = sim.backoffs.size();
+    sim.setLimit(20);
+    sim.runUntil(31 * SECOND);
+
+    assertThat(sim.backoffs.size()).isGreaterThan(before);
+    Backoff first = sim.backoffs.get(before);
+    System.out.printf("drop 50/s -> 20/s: 429 at %d ms, sent %.0f in the second before, "
+        + "rate %.2f/s -> %.2f/s%n",
+        first.at, first.sentInSecondBefore, first.rateBefore, first.rateAfter);
+    // The pacer measures with an EWMA over half-second buckets, the test with a sliding second:
+    // the two agree to within a request.
+    assertThat(first.rateAfter).isLessThanOrEqualTo(0.7 * (first.sentInSecondBefore + 1));
+    assertThat(first.rateAfter).isLessThanOrEqualTo(0.7 * first.rateBefore);
+    // and every 429 of the run, once pacing had started, cut the rate by at least BETA
+    for (Backoff backoff : sim.backoffs.subList(1, sim.backoffs.size())) {
+      assertThat(backoff.rateAfter).isLessThanOrEqualTo(0.7 * backoff.rateBefore + 1e-9);
+    }
+  }
+
+  @Test
+  @DisplayName("at a slow limit of 0.1/s it causes only a handful of 429s in 5 minutes")
+  void slowLimit() {
+    Sim sim = new Sim(SendPacer.adaptive(), 0.1);
+    sim.runUntil(300 * SECOND);
+    sim.report("slow 0.1/s", 60 * SECOND, 300 * SECOND);
+    assertThat(sim.throttled.size()).isLessThanOrEqualTo(6);
+    assertThat(sim.admittedBetween(60 * SECOND, 300 * SECOND)).isGreaterThanOrEqualTo(12); // of 24 possible
+  }
+
+  @Test
+  @DisplayName("share(0.5) halves the allowed rate, and spaces requests twice as far apart")
+  void shareHalvesRate() {
+    SendPacer pacer = SendPacer.adaptive(20, 1);
+    double full = pacer.rate();
+    pacer.share(0.5);
+    assertThat(pacer.rate()).isEqualTo(full / 2);
+
+    pacer.onSend(0);
+    assertThat(pacer.nextSendAt(0)).isEqualTo(100); // 10/s
+    pacer.share(1);
+    assertThat(pacer.nextSendAt(0)).isEqualTo(50); // 20/s
+  }
+
+  @Test
+  @DisplayName("share scales a learnt rate too, and an unpaced pacer stays unpaced whatever its share")
+  void shareAfterLearning() {
+    SendPacer pacer = SendPacer.adaptive();
+    pacer.share(0.5);
+    assertThat(pacer.rate()).isEqualTo(Double.POSITIVE_INFINITY);
+
+    Sim sim = new Sim(SendPacer.adaptive(), 50);
+    sim.runUntil(20 * SECOND);
+    double learnt = sim.pacer.rate();
+    sim.pacer.share(0.5);
+    assertThat(sim.pacer.rate()).isEqualTo(learnt / 2);
+  }
+
+  @Test
+  @DisplayName("a starting rate paces from the first request and probes upwards from it")
+  void startingRate() {
+    Sim sim = new Sim(SendPacer.adaptive(5, 1), 50);
+    assertThat(sim.pacer.rate()).isEqualTo(5);
+    sim.runUntil(30 * SECOND);
+    sim.report("start at 5/s, limit 50/s", 15 * SECOND, 30 * SECOND);
+    assertThat(sim.admittedBetween(15 * SECOND, 30 * SECOND) / 15.0).isGreaterThanOrEqualTo(0.85 * 50);
+  }
+
+  @Test
+  @DisplayName("the 429s of requests already in flight cut the rate once, not once each")
+  void oneDecreasePerEpisode() {
+    SendPacer pacer = SendPacer.adaptive(10, 1);
+    long now = 0;
+    for (int i = 0; i < 100; i++) {
+      now = Math.max(now, pacer.nextSendAt(now));
+      pacer.onSend(now);
+      pacer.onAnswer(now);
+    }
+    pacer.onThrottle(now);
+    double afterFirst = pacer.rate();
+    pacer.onThrottle(now + 5);
+    pacer.onThrottle(now + 9);
+    assertThat(pacer.rate()).isEqualTo(afterFirst);
+  }
+
+  @Test
+  @DisplayName("the rate never falls below the floor of one request per 20 s")
+  void floor() {
+    SendPacer pacer = SendPacer.adaptive();
+    long now = 0;
+    for (int i = 0; i < 50; i++) {
+      now += 60 * SECOND;
+      pacer.onSend(now);
+      pacer.onThrottle(now);
+    }
+    assertThat(pacer.rate()).isEqualTo(AdaptivePacer.MIN_RATE);
+    assertThat(pacer.nextSendAt(now)).isLessThanOrEqualTo(now + 20 * SECOND);
+  }
+
+  @Test
+  @DisplayName("nonsense parameters are refused")
+  void invalid() {
+    assertThatThrownBy(() -> SendPacer.adaptive(0, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SendPacer.adaptive(1, 0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SendPacer.adaptive().share(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** One 429 seen by the sender: requests sent in the second up to it, and rate() around it. */
+  private record Backoff(long at, double sentInSecondBefore, double rateBefore, double rateAfter) {
+  }
+
+  /** A sender with endless work, a Linq token bucket at {@code limit}/s, and a virtual clock. */
+  private static final class Sim {
+    final SendPacer pacer;
+    final List<Long> admitted = new ArrayList<>();
+    final List<Long> throttled = new ArrayList<>();
+    final List<Backoff> backoffs = new ArrayList<>();
+    private double limit;
+    private double linqTokens;
+    private long linqAt;
+    private long now;
+    private long pausedUntil;
+
+    Sim(SendPacer pacer, double limit) {
+      this.pacer = pacer;
+      this.limit = limit;
+      this.linqTokens = capacity();
+    }
+
+    private double capacity() {
+      return Math.max(1, limit); // one second's worth
+    }
+
+    void setLimit(double newLimit) {
+      refillLinq(now);
+      limit = newLimit;
+      linqTokens = Math.min(linqTokens, capacity());
+    }
+
+    void runUntil(long end) {
+      for (int steps = 0; steps < 10_000_000; steps++) {
+        long at = Math.max(pausedUntil, pacer.nextSendAt(now));
+        if (at >= end) {
+          now = end;
+          return;
+        }
+        now = at;
+        pacer.onSend(now);
+        refillLinq(now);
+        if (linqTokens >= 1) {
+          linqTokens -= 1;
+          admitted.add(now);
+          pacer.onAnswer(now);
+        } else {
+          long retryAfterSeconds = (long) Math.ceil((1 - linqTokens) / limit);
+          double sentBefore = sentBetween(now - SECOND, now + 1);
+          double rateBefore = pacer.rate();
+          throttled.add(now);
+          pacer.onThrottle(now);
+          backoffs.add(new Backoff(now, sentBefore, rateBefore, pacer.rate()));
+          pausedUntil = now + retryAfterSeconds * SECOND;
+        }
+      }
+      throw new AssertionError("simulation did not advance");
+    }
+
+    private void refillLinq(long at) {
+      linqTokens = Math.min(capacity(), linqTokens + (at - linqAt) * limit / 1000);
+      linqAt = at;
+    }
+
+    long admittedBetween(long from, long to) {
+      return count(admitted, from, to);
+    }
+
+    double sentBetween(long from, long to) {
+      return count(admitted, from, to) + count(throttled, from, to);
+    }
+
+    double throttleShare() {
+      return (double) throttled.size() / (admitted.size() + throttled.size());
+    }
+
+    double throttleShareBetween(long from, long to) {
+      return count(throttled, from, to) / sentBetween(from, to);
+    }
+
+    private static long count(List<Long> times, long from, long to) {
+      return times.stream().filter(t -> t >= from && t < to).count();
+    }
+
+    /** Numbers for docs/adaptive-rate.md (surefire keeps test output in target/surefire-reports). */
+    void report(String label, long from, long to) {
+      System.out.printf("%s: %.2f/s admitted in [%d s, %d s), 429s there %d (%.2f%%), "
+              + "429s overall %d of %d (%.2f%%), rate now %.2f/s%n",
+          label, admittedBetween(from, to) * 1000.0 / (to - from), from / 1000, to / 1000,
+          count(throttled, from, to), 100 * throttleShareBetween(from, to),
+          throttled.size(), admitted.size() + throttled.size(), 100 * throttleShare(), pacer.rate());
+    }
+  }
+}
