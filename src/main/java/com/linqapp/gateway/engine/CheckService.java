@@ -32,7 +32,8 @@ public final class CheckService {
         return Future.succeededFuture(cached.asResult(Source.HIT, now));
       }
       boolean staleAllowed = cached != null && cached.usableStale(request.freshness(), now);
-      if (staleAllowed && dispatcher.gate().paused(scheduler.now())) {
+      long engineNow = scheduler.now();
+      if (staleAllowed && dispatcher.pausedUntil(engineNow) > engineNow) {
         return Future.succeededFuture(cached.asResult(Source.STALE, now));
       }
       Future<CheckResult> fresh = dispatcher.submit(request);

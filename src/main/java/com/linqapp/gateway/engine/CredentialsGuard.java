@@ -4,6 +4,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqOutcome;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,7 @@ public final class CredentialsGuard {
   private final Scheduler scheduler;
   private final BackoffPolicy probeBackoff;
   private final Runnable onRecovered;
+  private final Consumer<List<String>> onSenderLines;
   private CheckException rejection;
   private int failedProbes;
   private boolean probing;
@@ -27,13 +29,16 @@ public final class CredentialsGuard {
 
   /**
    * @param probeBackoff delay before each probe while the key is rejected
-   * @param onRecovered  called on the owner's loop when a probe succeeds
+   * @param onRecovered   called on the owner's loop when a probe succeeds after a rejection
+   * @param onSenderLines called with the account's lines after every successful probe
    */
-  public CredentialsGuard(LinqClient linq, Scheduler scheduler, BackoffPolicy probeBackoff, Runnable onRecovered) {
+  public CredentialsGuard(LinqClient linq, Scheduler scheduler, BackoffPolicy probeBackoff, Runnable onRecovered,
+                          Consumer<List<String>> onSenderLines) {
     this.linq = linq;
     this.scheduler = scheduler;
     this.probeBackoff = probeBackoff;
     this.onRecovered = onRecovered;
+    this.onSenderLines = onSenderLines;
   }
 
   /** The failure to give every check while the key is rejected, or {@code null} when it is accepted. */
@@ -80,6 +85,7 @@ public final class CredentialsGuard {
           : LinqOutcome.TransientFault.of(LinqOutcome.TransientFault.Kind.CONNECTION, String.valueOf(done.cause()));
       if (outcome instanceof LinqOutcome.SenderLines lines) {
         senderLines = lines.lines();
+        onSenderLines.accept(senderLines);
         if (rejection != null) {
           rejection = null;
           log.info("Linq accepts the gateway's API key again; checks resume");

@@ -7,6 +7,7 @@ import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.CheckResult.Source;
 import com.linqapp.gateway.check.Priority;
+import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.engine.queue.FairQueue;
 import com.linqapp.gateway.linq.LinqClient;
@@ -18,8 +19,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -65,14 +68,20 @@ public final class Dispatcher {
   private final LinqClient linq;
   private final Scheduler scheduler;
   private final BackoffPolicy backoff;
-  private final SendGate gate;
-  private final SendPacer pacer;
+  private final SendPacer.Factory pacers;
   private final CredentialsGuard credentials;
   private final BiConsumer<CheckKey, CheckAnswer> answers;
   private final Function<CheckRequest, CheckException> quota;
-  private final FairQueue<Flight> queue;
+  /** Flights any budget may send (all of them when the limit is the account's). */
+  private final FairQueue<Flight> shared;
+  /** Budgets that take from {@link #shared}: the account's, or every known sender line's. */
+  private List<SenderBudget> budgets;
+  /** Budgets by sender line, including lines only callers have named. */
+  private final Map<String, SenderBudget> lines = new HashMap<>();
   /** Every flight not yet done, by what it asks. */
   private final Map<CheckKey, Flight> flights = new HashMap<>();
+  private double share = 1.0;
+  private int rotation;
   private long nextSeq;
   private int inFlight;
   private int waiting;
@@ -82,24 +91,52 @@ public final class Dispatcher {
   private Promise<Void> allAnswered;
 
   /**
-   * @param pacer   spaces sends to Linq's rate limit
+   * @param pacers  a new pacer for each budget (the account's, or each line's): Linq's rate limit
    * @param answers told of every answer Linq gives (the cache), even when no caller waits any more
    * @param quota   last word on a check that will cost an upstream call (e.g. a client's daily budget):
    *                the refusal, or {@code null} to admit
    */
   public Dispatcher(EngineOptions options, LinqClient linq, Scheduler scheduler, BackoffPolicy backoff,
-                    BackoffPolicy credentialsProbeBackoff, SendPacer pacer, BiConsumer<CheckKey, CheckAnswer> answers,
-                    Function<CheckRequest, CheckException> quota) {
+                    BackoffPolicy credentialsProbeBackoff, SendPacer.Factory pacers,
+                    BiConsumer<CheckKey, CheckAnswer> answers, Function<CheckRequest, CheckException> quota) {
     this.options = options;
     this.quota = quota;
     this.linq = linq;
     this.scheduler = scheduler;
     this.backoff = backoff;
-    this.pacer = pacer;
+    this.pacers = pacers;
     this.answers = answers;
-    this.gate = new SendGate(options.maxConcurrency());
-    this.queue = new FairQueue<>(options.bulkMinShare(), Map.of());
-    this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump);
+    this.shared = newQueue();
+    this.budgets = List.of(newBudget(null));
+    this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump, this::onSenderLines);
+  }
+
+  private FairQueue<Flight> newQueue() {
+    return new FairQueue<>(options.bulkMinShare(), Map.of());
+  }
+
+  private SenderBudget newBudget(String line) {
+    SendPacer pacer = pacers.create();
+    pacer.share(share);
+    return new SenderBudget(line, new SendGate(options.maxConcurrency()), pacer, newQueue());
+  }
+
+  /**
+   * The account's sender lines are known: with a per-line limit, each gets its own budget and checks
+   * without {@code from} are spread over them. Until then (or with an account-wide limit) one budget
+   * serves everything and Linq picks the line.
+   */
+  private void onSenderLines(List<String> discovered) {
+    if (!options.perLineLimit() || discovered.isEmpty()) {
+      return;
+    }
+    List<SenderBudget> perLine = new ArrayList<>();
+    for (String line : discovered) {
+      perLine.add(lines.computeIfAbsent(line, this::newBudget));
+    }
+    budgets = List.copyOf(perLine);
+    log.info("Rate limit per sender line: {} lines discovered", budgets.size());
+    pump();
   }
 
   /**
@@ -116,49 +153,88 @@ public final class Dispatcher {
     }
     Flight flight = flights.get(request.key());
     if (flight != null) {
-      if (flight.state != State.IN_FLIGHT && gate.pausedUntil() >= request.deadlineMillis()) {
-        return Future.failedFuture(CheckException.rateLimited(gate.pausedUntil() - now));
+      long resumeAt = resumeAt(flight, now);
+      if (flight.state != State.IN_FLIGHT && resumeAt >= request.deadlineMillis()) {
+        return Future.failedFuture(CheckException.rateLimited(resumeAt - now));
       }
       return join(flight, request, Source.COALESCED, now);
     }
-    CheckException shed = admissionFailure(request, now);
+    flight = new Flight(nextSeq++, request, homeFor(request));
+    CheckException shed = admissionFailure(flight, now);
     if (shed == null) {
       shed = quota.apply(request);
     }
     if (shed != null) {
       return Future.failedFuture(shed);
     }
-    flight = new Flight(nextSeq++, request);
     flights.put(flight.key, flight);
-    queue.add(flight);
+    flight.home.add(flight);
     Future<CheckResult> result = join(flight, request, Source.MISS, now);
     pump();
     return result;
   }
 
-  /** Refuses a new flight that cannot be sent before its deadline, or that the queue has no room for. */
-  private CheckException admissionFailure(CheckRequest request, long now) {
-    if (queue.size() >= options.maxQueue()) {
-      return CheckException.overloaded("Too many checks waiting for Linq; retry later", Math.max(1_000, backlogMillis(
-          Priority.BULK)));
+  /** A caller's {@code from} pins the check to that line's budget when limits are per line. */
+  private FairQueue<Flight> homeFor(CheckRequest request) {
+    if (!options.perLineLimit() || request.from() == null) {
+      return shared;
     }
-    long limitWait = Math.max(gate.readyAt(now), pacer.nextSendAt(now)) - now;
-    if (now + limitWait >= request.deadlineMillis()) {
+    return pinnedQueue(lines.computeIfAbsent(request.from(), this::newBudget));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static FairQueue<Flight> pinnedQueue(SenderBudget budget) {
+    return (FairQueue<Flight>) budget.pinned;
+  }
+
+  /** Budgets that may send the flight. */
+  private List<SenderBudget> candidates(Flight flight) {
+    if (flight.home == shared) {
+      return budgets;
+    }
+    return List.of(lines.get(flight.request.from()));
+  }
+
+  /** When the earliest budget that may send this flight is out of its 429 pause. */
+  private long resumeAt(Flight flight, long now) {
+    long earliest = Long.MAX_VALUE;
+    for (SenderBudget budget : candidates(flight)) {
+      earliest = Math.min(earliest, budget.gate.readyAt(now));
+    }
+    return earliest;
+  }
+
+  /** Refuses a new flight that cannot be sent before its deadline, or that the queue has no room for. */
+  private CheckException admissionFailure(Flight flight, long now) {
+    if (queued() >= options.maxQueue()) {
+      return CheckException.overloaded("Too many checks waiting for Linq; retry later",
+          Math.max(1_000, backlogMillis(flight, Priority.BULK)));
+    }
+    long limitWait = Long.MAX_VALUE;
+    for (SenderBudget budget : candidates(flight)) {
+      limitWait = Math.min(limitWait, budget.readyAt(now) - now);
+    }
+    long deadline = flight.request.deadlineMillis();
+    if (now + limitWait >= deadline) {
       return CheckException.rateLimited(limitWait);
     }
-    long projectedWait = limitWait + backlogMillis(request.priority());
-    if (now + projectedWait >= request.deadlineMillis()) {
+    long projectedWait = limitWait + backlogMillis(flight, flight.request.priority());
+    if (now + projectedWait >= deadline) {
       return CheckException.overloaded("Linq's rate limit cannot reach this check before its deadline", projectedWait);
     }
     return null;
   }
 
-  /** Time the work ahead of a check in its lane takes at the current rate (interactive goes first). */
-  private long backlogMillis(Priority lane) {
-    double rate = pacer.rate();
-    if (Double.isInfinite(rate)) {
+  /** Time the work ahead of a flight in its queue and lane takes at its budgets' combined rate. */
+  private long backlogMillis(Flight flight, Priority lane) {
+    double rate = 0;
+    for (SenderBudget budget : candidates(flight)) {
+      rate += budget.pacer.rate();
+    }
+    if (Double.isInfinite(rate) || rate <= 0) {
       return 0;
     }
+    FairQueue<Flight> queue = flight.home;
     int ahead = lane == Priority.INTERACTIVE ? queue.size(Priority.INTERACTIVE) : queue.size();
     return (long) Math.ceil(ahead * 1000.0 / rate);
   }
@@ -171,20 +247,71 @@ public final class Dispatcher {
     return waiter.promise.future();
   }
 
-  /** Sends while the gate and the pacer allow; arms one wake-up for the earliest allowed send. */
+  /**
+   * Sends while budgets allow, one flight per ready budget per round (which spreads checks without
+   * {@code from} over the lines); arms one wake-up for the earliest instant a waiting budget may send.
+   */
   private void pump() {
-    while (!queue.isEmpty() && credentials.rejection() == null) {
-      long now = scheduler.now();
-      long readyAt = Math.max(gate.readyAt(now), pacer.nextSendAt(now));
-      if (readyAt > now) {
-        wakeUpAt(readyAt, now);
-        return;
-      }
-      if (!gate.admits(inFlight)) {
-        return;
-      }
-      send(queue.poll(), now);
+    if (credentials.rejection() != null) {
+      return;
     }
+    boolean sent = true;
+    long wakeAt = Long.MAX_VALUE;
+    while (sent) {
+      sent = false;
+      wakeAt = Long.MAX_VALUE;
+      long now = scheduler.now();
+      List<SenderBudget> round = allBudgets();
+      for (int i = 0; i < round.size(); i++) {
+        if (inFlight >= options.maxConcurrency()) {
+          return;
+        }
+        SenderBudget budget = round.get((rotation + i) % round.size());
+        FairQueue<Flight> source = sourceFor(budget, now);
+        if (source == null) {
+          continue;
+        }
+        long readyAt = budget.readyAt(now);
+        if (readyAt > now) {
+          wakeAt = Math.min(wakeAt, readyAt);
+        } else if (budget.gate.admits(budget.inFlight)) {
+          send(source.poll(), budget, now);
+          sent = true;
+        }
+      }
+      rotation++;
+    }
+    if (wakeAt != Long.MAX_VALUE) {
+      wakeUpAt(wakeAt, scheduler.now());
+    }
+  }
+
+  /** The shared budgets and those only callers' {@code from} named. */
+  private List<SenderBudget> allBudgets() {
+    if (lines.isEmpty()) {
+      return budgets;
+    }
+    List<SenderBudget> all = new ArrayList<>(budgets);
+    for (SenderBudget line : lines.values()) {
+      if (!all.contains(line)) {
+        all.add(line);
+      }
+    }
+    return all;
+  }
+
+  /** Where this budget's next flight comes from: its pinned queue first, then the shared one. */
+  private FairQueue<Flight> sourceFor(SenderBudget budget, long now) {
+    FairQueue<Flight> pinned = pinnedQueue(budget);
+    if (!pinned.isEmpty()) {
+      return pinned;
+    }
+    Flight next = budgets.contains(budget) ? shared.peek() : null;
+    if (next == null || next.excluded.contains(budget.line)
+        || (next.request.service() == Service.RCS && !budget.rcsUsable(now))) {
+      return null;
+    }
+    return shared;
   }
 
   private void wakeUpAt(long at, long now) {
@@ -202,29 +329,33 @@ public final class Dispatcher {
     });
   }
 
-  private void send(Flight flight, long now) {
+  private void send(Flight flight, SenderBudget budget, long now) {
     flight.state = State.IN_FLIGHT;
+    flight.budget = budget;
     inFlight++;
-    pacer.onSend(now);
+    budget.inFlight++;
+    budget.pacer.onSend(now);
     CheckRequest request = flight.request;
-    linq.check(request.service(), request.address(), request.from(), flight.deadline() - now)
+    String from = request.from() != null ? request.from() : budget.line;
+    linq.check(request.service(), request.address(), from, flight.deadline() - now)
         .onComplete(done -> {
           inFlight--;
+          budget.inFlight--;
           LinqOutcome outcome = done.succeeded() ? done.result()
               : TransientFault.of(TransientFault.Kind.CONNECTION, String.valueOf(done.cause()));
-          onOutcome(flight, outcome);
+          onOutcome(flight, budget, outcome);
           pump();
         });
   }
 
-  private void onOutcome(Flight flight, LinqOutcome outcome) {
+  private void onOutcome(Flight flight, SenderBudget budget, LinqOutcome outcome) {
     long now = scheduler.now();
     if (outcome instanceof LinqOutcome.RateLimited limited) {
-      onRateLimited(flight, limited, now);
+      onRateLimited(flight, budget, limited, now);
       return;
     }
-    gate.onResponse(now);
-    pacer.onAnswer(now);
+    budget.gate.onResponse(now);
+    budget.pacer.onAnswer(now);
     if (outcome instanceof LinqOutcome.Answered answered) {
       CheckAnswer answer = answered.answer().withAddress(flight.request.address());
       answers.accept(flight.key, answer);
@@ -236,8 +367,7 @@ public final class Dispatcher {
       settle(flight, null, credentials.rejection());
       failAll(credentials.rejection(), false);
     } else if (outcome instanceof LinqOutcome.SenderLineFault fault) {
-      settle(flight, null, new CheckException(503, fault.code(), fault.message(),
-          options.senderLineRetryAfterSeconds(), fault.traceId()));
+      onSenderLineFault(flight, budget, fault, now);
     } else if (outcome instanceof TransientFault fault) {
       onTransientFault(flight, fault, now);
     } else {
@@ -245,34 +375,67 @@ public final class Dispatcher {
     }
   }
 
-  private void onRateLimited(Flight flight, LinqOutcome.RateLimited limited, long now) {
-    boolean newPause = !gate.paused(now);
-    gate.onThrottled(now, limited.delayMillis());
-    pacer.onThrottle(now);
+  /**
+   * The line could not tell (RCS 503 4004/4009/4010): "unknown", never "no". A check Linq may send from
+   * any line tries another one, and this line rests from RCS for a while; a caller's own {@code from}
+   * is respected, so that caller gets the 503.
+   */
+  private void onSenderLineFault(Flight flight, SenderBudget budget, LinqOutcome.SenderLineFault fault, long now) {
+    CheckException unknown = new CheckException(503, fault.code(), fault.message(),
+        options.senderLineRetryAfterSeconds(), fault.traceId());
+    if (budget.line == null || flight.home != shared) {
+      settle(flight, null, unknown);
+      return;
+    }
+    budget.rcsUnusableUntil = now + options.senderLineRestMillis();
+    flight.excluded.add(budget.line);
+    logFor(log.atWarn(), flight).log("RCS sender-line fault {} on {}; resting it from RCS for {} ms", fault.code(),
+        budget, options.senderLineRestMillis());
+    boolean anotherLine = budgets.stream().anyMatch(other -> !flight.excluded.contains(other.line));
+    if (flight.waiters.isEmpty() || !anotherLine) {
+      settle(flight, null, unknown);
+    } else {
+      flight.state = State.QUEUED;
+      shared.add(flight);
+    }
+  }
+
+  private void onRateLimited(Flight flight, SenderBudget budget, LinqOutcome.RateLimited limited, long now) {
+    boolean newPause = !budget.gate.paused(now);
+    budget.gate.onThrottled(now, limited.delayMillis());
+    budget.pacer.onThrottle(now);
     if (newPause) {
-      logFor(log.atInfo(), flight).log("Linq rate limited the gateway (trace {}); pausing all dispatch for {} ms",
+      logFor(log.atInfo(), flight).log("Linq rate limited {} (trace {}); pausing its dispatch for {} ms", budget,
           limited.traceId(), limited.delayMillis());
     }
     if (flight.waiters.isEmpty()) {
       drop(flight);
     } else {
       flight.state = State.QUEUED;
-      queue.add(flight);
+      flight.home.add(flight);
     }
-    answerWaitersExpiringBefore(gate.pausedUntil(), now);
+    answerWaitersBeyondPauses(now);
   }
 
   /** Waiters that cannot be served before their deadline are told so now, with the wait they face. */
-  private void answerWaitersExpiringBefore(long resumeAt, long now) {
-    for (Flight flight : queue.snapshot()) {
-      for (Waiter waiter : List.copyOf(flight.waiters)) {
-        if (waiter.request.deadlineMillis() <= resumeAt) {
-          flight.waiters.remove(waiter);
-          answer(waiter, null, CheckException.rateLimited(resumeAt - now));
+  private void answerWaitersBeyondPauses(long now) {
+    List<FairQueue<Flight>> queues = new ArrayList<>();
+    queues.add(shared);
+    for (SenderBudget line : lines.values()) {
+      queues.add(pinnedQueue(line));
+    }
+    for (FairQueue<Flight> queue : queues) {
+      for (Flight flight : queue.snapshot()) {
+        long resumeAt = resumeAt(flight, now);
+        for (Waiter waiter : List.copyOf(flight.waiters)) {
+          if (waiter.request.deadlineMillis() <= resumeAt) {
+            flight.waiters.remove(waiter);
+            answer(waiter, null, CheckException.rateLimited(resumeAt - now));
+          }
         }
-      }
-      if (flight.waiters.isEmpty()) {
-        drop(flight);
+        if (flight.waiters.isEmpty()) {
+          drop(flight);
+        }
       }
     }
   }
@@ -297,7 +460,7 @@ public final class Dispatcher {
     flight.backoffTimer = scheduler.schedule(delay, () -> {
       flight.backoffTimer = -1;
       flight.state = State.QUEUED;
-      queue.add(flight);
+      flight.home.add(flight);
       pump();
     });
   }
@@ -326,7 +489,7 @@ public final class Dispatcher {
     }
     long now = scheduler.now();
     CheckException error = switch (flight.state) {
-      case QUEUED -> gate.paused(now) ? CheckException.rateLimited(gate.pausedUntil() - now)
+      case QUEUED -> resumeAt(flight, now) > now ? CheckException.rateLimited(resumeAt(flight, now) - now)
           : CheckException.upstreamTimeout();
       case BACKING_OFF -> exhausted(flight);
       default -> CheckException.upstreamTimeout();
@@ -349,7 +512,7 @@ public final class Dispatcher {
   /** Retires a flight nobody waits for any more: out of the queue, timers released. */
   private void drop(Flight flight) {
     if (flight.state == State.QUEUED) {
-      queue.remove(flight);
+      flight.home.remove(flight);
     }
     if (flight.backoffTimer >= 0) {
       scheduler.cancel(flight.backoffTimer);
@@ -415,20 +578,59 @@ public final class Dispatcher {
     return credentials;
   }
 
-  public SendGate gate() {
-    return gate;
+  /** When checks that any line may send can go again: now, or the end of the shortest pause. */
+  public long pausedUntil(long now) {
+    long earliest = Long.MAX_VALUE;
+    for (SenderBudget budget : budgets) {
+      earliest = Math.min(earliest, budget.gate.readyAt(now));
+    }
+    return earliest;
   }
 
-  public SendPacer pacer() {
-    return pacer;
+  /** An outside pause (another node's 429 for the account) reaches every budget. */
+  public void pauseUntil(long until) {
+    for (SenderBudget budget : allBudgets()) {
+      budget.gate.pauseUntil(until);
+    }
+    pump();
+  }
+
+  /** The share of Linq's limit this dispatcher may use (a cluster's split), in (0, 1]. */
+  public void shareRate(double fraction) {
+    share = fraction;
+    for (SenderBudget budget : allBudgets()) {
+      budget.pacer.share(fraction);
+    }
+  }
+
+  /** Requests per second allowed now, summed over the budgets ({@code Infinity} when unpaced). */
+  public double rate() {
+    double total = 0;
+    for (SenderBudget budget : budgets) {
+      total += budget.pacer.rate();
+    }
+    return total;
+  }
+
+  /** Sum of the budgets' slow-start windows. */
+  public int window() {
+    return budgets.stream().mapToInt(budget -> budget.gate.window()).sum();
   }
 
   public int queued() {
-    return queue.size();
+    int total = shared.size();
+    for (SenderBudget line : lines.values()) {
+      total += line.pinned.size();
+    }
+    return total;
   }
 
   public int queued(Priority lane) {
-    return queue.size(lane);
+    int total = shared.size(lane);
+    for (SenderBudget line : lines.values()) {
+      total += line.pinned.size(lane);
+    }
+    return total;
   }
 
   public int inFlight() {
@@ -448,16 +650,22 @@ public final class Dispatcher {
     final CheckKey key;
     /** The first caller's request: its lane, client and sender line decide how the flight is sent. */
     final CheckRequest request;
+    /** The queue it waits in: the shared one, or a line's when the caller named that line. */
+    final FairQueue<Flight> home;
     final List<Waiter> waiters = new ArrayList<>(1);
+    /** Lines that gave an RCS sender-line fault for this check. */
+    final Set<String> excluded = new HashSet<>(0);
+    SenderBudget budget;
     State state = State.QUEUED;
     int faults;
     TransientFault lastFault;
     long backoffTimer = -1;
 
-    Flight(long seq, CheckRequest request) {
+    Flight(long seq, CheckRequest request, FairQueue<Flight> home) {
       this.seq = seq;
       this.key = request.key();
       this.request = request;
+      this.home = home;
     }
 
     /** The latest deadline among the waiters: how long the upstream exchange may take. */

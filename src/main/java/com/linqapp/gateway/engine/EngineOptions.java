@@ -10,15 +10,19 @@ package com.linqapp.gateway.engine;
  * @param backoffCapMillis            no retry waits longer
  * @param senderLineRetryAfterSeconds {@code Retry-After} on an RCS sender-line fault
  * @param bulkMinShare                share of sends the bulk lane keeps while interactive work waits
+ * @param perLineLimit                Linq's limit applies per sender line ({@code LINQ_RATE_LIMIT_SCOPE=line})
+ * @param senderLineRestMillis        how long a line that gave an RCS sender-line fault is not used for RCS
  */
 public record EngineOptions(int maxQueue, int maxConcurrency, int maxAttempts, long backoffBaseMillis,
-                            long backoffCapMillis, int senderLineRetryAfterSeconds, double bulkMinShare) {
+                            long backoffCapMillis, int senderLineRetryAfterSeconds, double bulkMinShare,
+                            boolean perLineLimit, long senderLineRestMillis) {
 
   public static final int DEFAULT_MAX_ATTEMPTS = 6;
   public static final long DEFAULT_BACKOFF_BASE_MILLIS = 100;
   public static final long DEFAULT_BACKOFF_CAP_MILLIS = 2_000;
   public static final int DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS = 5;
   public static final double DEFAULT_BULK_MIN_SHARE = 0.2;
+  public static final long DEFAULT_SENDER_LINE_REST_MILLIS = 300_000;
 
   public EngineOptions {
     if (maxQueue < 1 || maxConcurrency < 1 || maxAttempts < 1) {
@@ -29,9 +33,10 @@ public record EngineOptions(int maxQueue, int maxConcurrency, int maxAttempts, l
     }
   }
 
-  /** The documented defaults for everything but the two bounds. */
-  public static EngineOptions of(int maxQueue, int maxConcurrency) {
-    return new EngineOptions(maxQueue, maxConcurrency, DEFAULT_MAX_ATTEMPTS, DEFAULT_BACKOFF_BASE_MILLIS,
-        DEFAULT_BACKOFF_CAP_MILLIS, DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS, DEFAULT_BULK_MIN_SHARE);
+  /** The documented defaults for everything but the bounds and the limit's scope. */
+  public static EngineOptions of(int maxQueue, int maxConcurrency, int maxAttempts, boolean perLineLimit) {
+    return new EngineOptions(maxQueue, maxConcurrency, maxAttempts, DEFAULT_BACKOFF_BASE_MILLIS,
+        DEFAULT_BACKOFF_CAP_MILLIS, DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS, DEFAULT_BULK_MIN_SHARE, perLineLimit,
+        DEFAULT_SENDER_LINE_REST_MILLIS);
   }
 }

@@ -71,13 +71,12 @@ public final class EngineVerticle extends VerticleBase {
         .setHopId(hopId));
     scheduler = Scheduler.of(vertx);
     Random random = new Random();
-    EngineOptions options = new EngineOptions(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
-        EngineOptions.DEFAULT_BACKOFF_BASE_MILLIS, EngineOptions.DEFAULT_BACKOFF_CAP_MILLIS,
-        EngineOptions.DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS, EngineOptions.DEFAULT_BULK_MIN_SHARE);
+    EngineOptions options = EngineOptions.of(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
+        "line".equals(config.rateLimitScope()));
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        pacer(), cache::put, request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
+        this::pacer, cache::put, request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
     checks = new CheckService(cache, dispatcher, scheduler);
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();
@@ -120,11 +119,11 @@ public final class EngineVerticle extends VerticleBase {
     });
   }
 
-  /** The configured limit when known, else no pacing (429 pauses only). */
+  /** A budget's pace: the configured limit when known (per line with the line scope), else learnt from 429s. */
   private SendPacer pacer() {
     return config.rateLimitPerSecond() > 0
         ? SendPacer.fixed(config.rateLimitPerSecond(), config.rateLimitBurst())
-        : SendPacer.unlimited();
+        : SendPacer.adaptive();
   }
 
   private JsonObject status() {
@@ -133,8 +132,8 @@ public final class EngineVerticle extends VerticleBase {
         .put("draining", draining)
         .put("queued", dispatcher.queued())
         .put("inFlight", dispatcher.inFlight())
-        .put("window", dispatcher.gate().window())
-        .put("rate", Double.isInfinite(dispatcher.pacer().rate()) ? null : dispatcher.pacer().rate());
+        .put("window", dispatcher.window())
+        .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate());
   }
 
   /**

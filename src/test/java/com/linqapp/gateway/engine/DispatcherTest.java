@@ -36,9 +36,19 @@ class DispatcherTest {
   }
 
   private Dispatcher dispatcher(int maxQueue, int maxConcurrency, SendPacer pacer) {
-    return new Dispatcher(new EngineOptions(maxQueue, maxConcurrency, 3, 100, 2_000, 5, 0.2), linq, clock,
-        failures -> 100L * failures, failures -> 1_000, pacer, answered::put, request -> null);
+    return new Dispatcher(new EngineOptions(maxQueue, maxConcurrency, 3, 100, 2_000, 5, 0.2, false, 60_000), linq,
+        clock, failures -> 100L * failures, failures -> 1_000, () -> pacer, answered::put, request -> null);
   }
+
+  private Dispatcher perLineDispatcher(SendPacer.Factory pacers) {
+    linq.probeAnswers(new LinqOutcome.SenderLines(LINES, null));
+    Dispatcher dispatcher = new Dispatcher(new EngineOptions(100, 16, 3, 100, 2_000, 5, 0.2, true, 60_000), linq,
+        clock, failures -> 100L * failures, failures -> 1_000, pacers, answered::put, request -> null);
+    dispatcher.verifyCredentials();
+    return dispatcher;
+  }
+
+  private static final List<String> LINES = List.of("+12025550101", "+12025550102", "+12025550103");
 
   private CheckRequest check(int i, long timeoutMillis) {
     return new CheckRequest(Service.IMESSAGE, "+1202555" + String.format("%04d", i), null,
@@ -301,7 +311,7 @@ class DispatcherTest {
   @DisplayName("an outside pause (another node's 429) stops sending like a local one")
   void outsidePauseIsHonoured() {
     Dispatcher dispatcher = dispatcher(100, 2);
-    dispatcher.gate().pauseUntil(clock.now() + 3_000);
+    dispatcher.pauseUntil(clock.now() + 3_000);
     dispatcher.submit(check(0, 60_000));
     assertThat(linq.calls).isEmpty();
     clock.advance(3_000);
@@ -404,5 +414,74 @@ class DispatcherTest {
     assertThat(backlog.code()).isEqualTo(9001);
     assertThat(backlog.retryAfterSeconds()).isGreaterThanOrEqualTo(10);
     assertThat(dispatcher.submit(check(100, 60_000)).isComplete()).as("a patient check is queued").isFalse();
+  }
+
+  @Test
+  @DisplayName("per-line limits: checks without from are spread over the account's lines")
+  void checksWithoutFromAreSpreadOverLines() {
+    Dispatcher dispatcher = perLineDispatcher(() -> SendPacer.fixed(1, 1));
+    for (int i = 0; i < 6; i++) {
+      dispatcher.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls).extracting(c -> c.from).containsExactlyInAnyOrderElementsOf(LINES);
+    clock.advance(1_000);
+    assertThat(linq.calls).hasSize(6);
+    assertThat(linq.calls.subList(3, 6)).extracting(c -> c.from).containsExactlyInAnyOrderElementsOf(LINES);
+  }
+
+  @Test
+  @DisplayName("per-line limits: a 429 pauses only its line; the others keep sending")
+  void rateLimitPausesOnlyItsLine() {
+    Dispatcher dispatcher = perLineDispatcher(SendPacer::unlimited);
+    for (int i = 0; i < 3; i++) {
+      dispatcher.submit(check(i, 60_000));
+    }
+    ScriptedLinq.Call throttled = linq.calls.get(0);
+    throttled.settle(new LinqOutcome.RateLimited(5_000, null));
+    for (int i = 1; i < 3; i++) {
+      linq.calls.get(i).settle(answer(linq.calls.get(i).address, true));
+    }
+    for (int i = 3; i < 7; i++) {
+      dispatcher.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls.subList(3, linq.calls.size())).extracting(c -> c.from)
+        .as("nothing on the paused line").doesNotContain(throttled.from).isNotEmpty();
+  }
+
+  @Test
+  @DisplayName("per-line limits: a caller's from is respected, even while that line is paused")
+  void explicitFromIsRespected() {
+    Dispatcher dispatcher = perLineDispatcher(SendPacer::unlimited);
+    CheckRequest pinned = new CheckRequest(Service.IMESSAGE, "+12025550009", LINES.get(1), 60_000,
+        Priority.INTERACTIVE, Freshness.DEFAULT, "req-pinned", "test");
+    dispatcher.submit(pinned);
+    assertThat(linq.calls.get(0).from).isEqualTo(LINES.get(1));
+    linq.calls.get(0).settle(new LinqOutcome.RateLimited(2_000, null));
+    clock.advance(1_999);
+    assertThat(linq.calls).hasSize(1);
+    clock.advance(1);
+    assertThat(linq.calls).hasSize(2);
+    assertThat(linq.calls.get(1).from).isEqualTo(LINES.get(1));
+  }
+
+  @Test
+  @DisplayName("an RCS sender-line fault is retried on another line, and that line rests from RCS")
+  void senderLineFaultMovesToAnotherLine() {
+    Dispatcher dispatcher = perLineDispatcher(SendPacer::unlimited);
+    CheckRequest rcs = new CheckRequest(Service.RCS, "+12025550042", null, 60_000, Priority.INTERACTIVE,
+        Freshness.DEFAULT, "req-rcs", "test");
+    Future<CheckResult> result = dispatcher.submit(rcs);
+    String faulty = linq.calls.get(0).from;
+    linq.calls.get(0).settle(new LinqOutcome.SenderLineFault(4009, "line down", null));
+    assertThat(linq.calls).hasSize(2);
+    assertThat(linq.calls.get(1).from).isNotEqualTo(faulty);
+    linq.calls.get(1).settle(answer("+12025550042", true));
+    assertThat(result.result().answer().available()).isTrue();
+
+    for (int i = 0; i < 6; i++) {
+      dispatcher.submit(new CheckRequest(Service.RCS, "+1202555010" + i, null, 60_000, Priority.INTERACTIVE,
+          Freshness.DEFAULT, "r" + i, "test"));
+    }
+    assertThat(linq.calls.subList(2, linq.calls.size())).extracting(c -> c.from).doesNotContain(faulty);
   }
 }

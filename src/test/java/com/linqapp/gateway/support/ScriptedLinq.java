@@ -17,12 +17,16 @@ public final class ScriptedLinq implements LinqClient {
 
   /** One request the dispatcher sent. */
   public static final class Call {
+    public final Service service;
     public final String address;
+    public final String from;
     public final long sentAt;
     final Promise<LinqOutcome> outcome = Promise.promise();
 
-    Call(String address, long sentAt) {
+    Call(Service service, String address, String from, long sentAt) {
+      this.service = service;
       this.address = address;
+      this.from = from;
       this.sentAt = sentAt;
     }
 
@@ -42,7 +46,7 @@ public final class ScriptedLinq implements LinqClient {
 
   @Override
   public Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis) {
-    Call call = new Call(address, scheduler.now());
+    Call call = new Call(service, address, from, scheduler.now());
     calls.add(call);
     return call.outcome.future();
   }

@@ -35,6 +35,12 @@ public interface SendPacer {
    */
   void share(double fraction);
 
+  /** Makes one pacer per sending budget (the account's, or each sender line's). */
+  @FunctionalInterface
+  interface Factory {
+    SendPacer create();
+  }
+
   /** No pacing at all: only 429 pauses hold requests back. */
   static SendPacer unlimited() {
     return Unlimited.INSTANCE;
