@@ -4,6 +4,7 @@ import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.engine.EngineVerticle;
 import com.linqapp.gateway.http.HttpApiVerticle;
+import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,23 +27,33 @@ public final class Gateway {
     this.engineDeployment = engineDeployment;
   }
 
-  /** Starts the engine and the HTTP adapter (one instance per core), sharing one answer cache. */
+  /** Starts the engine and the HTTP adapter, with meters of their own (tests). */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config) {
+    return serve(vertx, config, GatewayMetrics.create());
+  }
+
+  /**
+   * Starts the engine and the HTTP adapter (one instance per core), sharing one answer cache.
+   *
+   * @param metrics the registry {@code /metrics} exposes (the one Vert.x's own metrics use, in production)
+   */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
     String hopId = UUID.randomUUID().toString();
     ResultCache cache = cache(config);
-    return engineOnly(vertx, config, hopId, cache).compose(gateway -> vertx.deployVerticle(
-            () -> new HttpApiVerticle(config, hopId, cache),
+    return engineOnly(vertx, config, hopId, cache, metrics).compose(gateway -> vertx.deployVerticle(
+            () -> new HttpApiVerticle(config, hopId, cache, metrics),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .map(gateway));
   }
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
-  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config));
+  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config), metrics);
   }
 
-  private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache);
+  private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
+                                            GatewayMetrics metrics) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id));
   }

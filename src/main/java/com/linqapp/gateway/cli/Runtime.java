@@ -5,7 +5,13 @@ import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.util.Set;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,17 +26,20 @@ final class Runtime implements AutoCloseable {
 
   final Vertx vertx;
   final GatewayConfig config;
+  final GatewayMetrics metrics;
 
-  private Runtime(Vertx vertx, GatewayConfig config) {
+  private Runtime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
+    this.metrics = metrics;
   }
 
   /**
    * @throws ConfigException on bad configuration (exit code 2); the Vertx is closed then
    */
   static Runtime start(ConfigOptions options) {
-    Vertx vertx = Vertx.vertx();
+    GatewayMetrics metrics = GatewayMetrics.create();
+    Vertx vertx = withMetrics(metrics);
     try {
       GatewayConfig config = GatewayConfig.from(ConfigLoader.load(vertx, options.confFile).await());
       if (options.sandbox) {
@@ -39,11 +48,22 @@ final class Runtime implements AutoCloseable {
       if (config.sandbox()) {
         config = startSandbox(vertx, config);
       }
-      return new Runtime(vertx, config);
+      return new Runtime(vertx, config, metrics);
     } catch (RuntimeException e) {
       vertx.close().await();
       throw e;
     }
+  }
+
+  /**
+   * Vert.x with its HTTP, pool and JVM metrics in the gateway's registry. Event-bus metrics stay off:
+   * they are labelled by address, and reply addresses are one-off.
+   */
+  private static Vertx withMetrics(GatewayMetrics metrics) {
+    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+        .setDisabledMetricsCategories(Set.of(MetricsDomain.EVENT_BUS.toCategory()));
+    return Vertx.builder().with(new VertxOptions().setMetricsOptions(options))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
   }
 
   private static GatewayConfig startSandbox(Vertx vertx, GatewayConfig config) {

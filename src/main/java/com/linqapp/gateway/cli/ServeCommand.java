@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Gateway gateway;
     try {
-      gateway = Gateway.serve(runtime.vertx, runtime.config).await();
+      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics).await();
     } catch (RuntimeException e) {
       System.err.println("could not start: " + e.getMessage());
       runtime.close();

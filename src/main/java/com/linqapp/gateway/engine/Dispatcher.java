@@ -23,7 +23,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +69,7 @@ public final class Dispatcher {
   private final BackoffPolicy backoff;
   private final SendPacer.Factory pacers;
   private final CredentialsGuard credentials;
-  private final BiConsumer<CheckKey, CheckAnswer> answers;
+  private final DispatchListener listener;
   private final Function<CheckRequest, CheckException> quota;
   /** Flights any budget may send (all of them when the limit is the account's). */
   private final FairQueue<Flight> shared;
@@ -92,20 +91,21 @@ public final class Dispatcher {
 
   /**
    * @param pacers  a new pacer for each budget (the account's, or each line's): Linq's rate limit
-   * @param answers told of every answer Linq gives (the cache), even when no caller waits any more
+   * @param listener told of every answer Linq gives (the cache), even when no caller waits any more,
+   *                 and of what metrics count
    * @param quota   last word on a check that will cost an upstream call (e.g. a client's daily budget):
    *                the refusal, or {@code null} to admit
    */
   public Dispatcher(EngineOptions options, LinqClient linq, Scheduler scheduler, BackoffPolicy backoff,
                     BackoffPolicy credentialsProbeBackoff, SendPacer.Factory pacers,
-                    BiConsumer<CheckKey, CheckAnswer> answers, Function<CheckRequest, CheckException> quota) {
+                    DispatchListener listener, Function<CheckRequest, CheckException> quota) {
     this.options = options;
     this.quota = quota;
     this.linq = linq;
     this.scheduler = scheduler;
     this.backoff = backoff;
     this.pacers = pacers;
-    this.answers = answers;
+    this.listener = listener;
     this.shared = newQueue();
     this.budgets = List.of(newBudget(null));
     this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump, this::onSenderLines);
@@ -155,7 +155,9 @@ public final class Dispatcher {
     if (flight != null) {
       long resumeAt = resumeAt(flight, now);
       if (flight.state != State.IN_FLIGHT && resumeAt >= request.deadlineMillis()) {
-        return Future.failedFuture(CheckException.rateLimited(resumeAt - now));
+        CheckException limited = CheckException.rateLimited(resumeAt - now);
+        listener.onRefused(limited);
+        return Future.failedFuture(limited);
       }
       return join(flight, request, Source.COALESCED, now);
     }
@@ -165,6 +167,7 @@ public final class Dispatcher {
       shed = quota.apply(request);
     }
     if (shed != null) {
+      listener.onRefused(shed);
       return Future.failedFuture(shed);
     }
     flights.put(flight.key, flight);
@@ -264,6 +267,7 @@ public final class Dispatcher {
       List<SenderBudget> round = allBudgets();
       for (int i = 0; i < round.size(); i++) {
         if (inFlight >= options.maxConcurrency()) {
+          reportLoad();
           return;
         }
         SenderBudget budget = round.get((rotation + i) % round.size());
@@ -284,6 +288,11 @@ public final class Dispatcher {
     if (wakeAt != Long.MAX_VALUE) {
       wakeUpAt(wakeAt, scheduler.now());
     }
+    reportLoad();
+  }
+
+  private void reportLoad() {
+    listener.onLoad(queued(Priority.INTERACTIVE), queued(Priority.BULK), inFlight, rate());
   }
 
   /** The shared budgets and those only callers' {@code from} named. */
@@ -343,6 +352,7 @@ public final class Dispatcher {
           budget.inFlight--;
           LinqOutcome outcome = done.succeeded() ? done.result()
               : TransientFault.of(TransientFault.Kind.CONNECTION, String.valueOf(done.cause()));
+          listener.onExchange(outcome, scheduler.now() - now);
           onOutcome(flight, budget, outcome);
           pump();
         });
@@ -358,7 +368,7 @@ public final class Dispatcher {
     budget.pacer.onAnswer(now);
     if (outcome instanceof LinqOutcome.Answered answered) {
       CheckAnswer answer = answered.answer().withAddress(flight.request.address());
-      answers.accept(flight.key, answer);
+      listener.onAnswer(flight.key, answer);
       settle(flight, answer, null);
     } else if (outcome instanceof LinqOutcome.Rejected rejected) {
       settle(flight, null, rejected.error());
@@ -405,6 +415,7 @@ public final class Dispatcher {
     budget.gate.onThrottled(now, limited.delayMillis());
     budget.pacer.onThrottle(now);
     if (newPause) {
+      listener.onPause(limited.delayMillis());
       logFor(log.atInfo(), flight).log("Linq rate limited {} (trace {}); pausing its dispatch for {} ms", budget,
           limited.traceId(), limited.delayMillis());
     }
@@ -430,7 +441,9 @@ public final class Dispatcher {
         for (Waiter waiter : List.copyOf(flight.waiters)) {
           if (waiter.request.deadlineMillis() <= resumeAt) {
             flight.waiters.remove(waiter);
-            answer(waiter, null, CheckException.rateLimited(resumeAt - now));
+            CheckException limited = CheckException.rateLimited(resumeAt - now);
+            listener.onDeadline(limited);
+            answer(waiter, null, limited);
           }
         }
         if (flight.waiters.isEmpty()) {
@@ -494,6 +507,7 @@ public final class Dispatcher {
       case BACKING_OFF -> exhausted(flight);
       default -> CheckException.upstreamTimeout();
     };
+    listener.onDeadline(error);
     answer(waiter, null, error);
     if (flight.waiters.isEmpty() && flight.state != State.IN_FLIGHT) {
       drop(flight);

@@ -12,6 +12,7 @@ import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqClientOptions;
 import com.linqapp.gateway.log.RequestTag;
+import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -38,6 +39,7 @@ public final class EngineVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final String hopId;
   private final ResultCache cache;
+  private final GatewayMetrics metrics;
   private LinqClient linq;
   private Dispatcher dispatcher;
   private CheckService checks;
@@ -47,12 +49,14 @@ public final class EngineVerticle extends VerticleBase {
 
   /**
    * @param hopId this gateway's id in {@code X-Linq-Gateway-Hop}, to detect a gateway calling itself
-   * @param cache the answer cache, shared with the HTTP adapter
+   * @param cache   the answer cache, shared with the HTTP adapter
+   * @param metrics where the engine's events are counted
    */
-  public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache) {
+  public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
+    this.metrics = metrics;
   }
 
   /** Deployment options for the single engine instance. */
@@ -76,7 +80,7 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        this::pacer, cache::put, request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
+        this::pacer, new CachingListener(cache, metrics), request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
     checks = new CheckService(cache, dispatcher, scheduler);
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();
@@ -110,6 +114,7 @@ public final class EngineVerticle extends VerticleBase {
     checks.check(request).onComplete(done -> {
       if (done.succeeded()) {
         CheckResult result = done.result();
+        metrics.onResult(result.source());
         message.reply(CheckMessages.reply(result),
             new DeliveryOptions().addHeader(CapabilityBus.CACHE_HEADER, result.source().header()));
       } else {

@@ -12,6 +12,7 @@ import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -35,12 +36,15 @@ final class CapabilityHandler implements Handler<RoutingContext> {
   private final AddressRule rule;
   private final CapabilityClient engine;
   private final ResultCache cache;
+  private final GatewayMetrics metrics;
 
-  CapabilityHandler(Service service, AddressRule rule, CapabilityClient engine, ResultCache cache) {
+  CapabilityHandler(Service service, AddressRule rule, CapabilityClient engine, ResultCache cache,
+                    GatewayMetrics metrics) {
     this.service = service;
     this.rule = rule;
     this.engine = engine;
     this.cache = cache;
+    this.metrics = metrics;
   }
 
   @Override
@@ -55,9 +59,11 @@ final class CapabilityHandler implements Handler<RoutingContext> {
     }
     cache.get(new CheckKey(service, query.address(), query.from())).compose(cached -> {
       long now = cache.now();
-      return cached != null && cached.freshFor(query.freshness(), now)
-          ? Future.succeededFuture(cached.asResult(CheckResult.Source.HIT, now))
-          : engine.check(query, requestId, ctx.get(ClientAuth.CLIENT));
+      if (cached != null && cached.freshFor(query.freshness(), now)) {
+        metrics.onResult(CheckResult.Source.HIT);
+        return Future.succeededFuture(cached.asResult(CheckResult.Source.HIT, now));
+      }
+      return engine.check(query, requestId, ctx.get(ClientAuth.CLIENT));
     }).onComplete(done -> {
       if (done.succeeded()) {
         respond(ctx, done.result());

@@ -9,6 +9,8 @@ import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.linq.impl.WebClientLinqClient;
 import com.linqapp.gateway.log.RequestTag;
+import com.linqapp.gateway.metrics.GatewayMetrics;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -40,13 +42,18 @@ public final class HttpApiVerticle extends VerticleBase {
   private final GatewayConfig config;
   private final String hopId;
   private final ResultCache cache;
+  private final GatewayMetrics metrics;
   private HttpServer server;
 
-  /** @param cache the engine's answer cache: fresh hits are served here, without a hop to the engine */
-  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache) {
+  /**
+   * @param cache   the engine's answer cache: fresh hits are served here, without a hop to the engine
+   * @param metrics the registry behind {@code /metrics}
+   */
+  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
+    this.metrics = metrics;
   }
 
   @Override
@@ -56,6 +63,7 @@ public final class HttpApiVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(this::tagRequest);
     HealthRoutes.mount(vertx, router);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
 
     ClientAuth auth = new ClientAuth(config.clientKeys(), config.authDisabled());
     BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
@@ -63,7 +71,7 @@ public final class HttpApiVerticle extends VerticleBase {
       // Two routes: Vert.x Web refuses a BodyHandler after a user handler on one route, and the key must be
       // checked before the body is read.
       router.post(LINQ_PREFIX + service.linqRoute()).handler(auth);
-      router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine, cache));
+      router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine, cache, metrics));
     }
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
@@ -90,6 +98,8 @@ public final class HttpApiVerticle extends VerticleBase {
     String requestId = RequestIds.accept(ctx.request().getHeader(RequestIds.HEADER));
     ctx.put(REQUEST_ID, requestId);
     ctx.response().putHeader(RequestIds.HEADER, requestId);
+    ctx.addEndHandler(ended -> metrics.onClientRequest(routeLabel(ctx.request().path()),
+        ctx.response().getStatusCode(), ctx.get(ClientAuth.CLIENT, "-")));
     RequestTag.set(requestId, "-");
     if (hopId.equals(ctx.request().getHeader(WebClientLinqClient.HOP_HEADER))) {
       log.error("Request loop: LINQ_API_V3_BASE_URL points at this gateway; answering 508");
@@ -98,6 +108,17 @@ public final class HttpApiVerticle extends VerticleBase {
       return;
     }
     ctx.next();
+  }
+
+  /** Known routes by name; anything else is "other", so label values stay a closed set. */
+  private static String routeLabel(String path) {
+    if (path == null) {
+      return "other";
+    }
+    if (path.startsWith(LINQ_PREFIX) || path.startsWith("/health") || path.equals("/metrics")) {
+      return path.length() > 64 ? "other" : path;
+    }
+    return "other";
   }
 
   private static void fail(RoutingContext ctx, CheckException error) {

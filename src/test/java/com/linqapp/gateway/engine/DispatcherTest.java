@@ -31,19 +31,28 @@ class DispatcherTest {
 
   private final Map<CheckKey, CheckAnswer> answered = new HashMap<>();
 
+  private DispatchListener recorder() {
+    return new DispatchListener() {
+      @Override
+      public void onAnswer(CheckKey key, CheckAnswer answer) {
+        answered.put(key, answer);
+      }
+    };
+  }
+
   private Dispatcher dispatcher(int maxQueue, int maxConcurrency) {
     return dispatcher(maxQueue, maxConcurrency, SendPacer.unlimited());
   }
 
   private Dispatcher dispatcher(int maxQueue, int maxConcurrency, SendPacer pacer) {
     return new Dispatcher(new EngineOptions(maxQueue, maxConcurrency, 3, 100, 2_000, 5, 0.2, false, 60_000), linq,
-        clock, failures -> 100L * failures, failures -> 1_000, () -> pacer, answered::put, request -> null);
+        clock, failures -> 100L * failures, failures -> 1_000, () -> pacer, recorder(), request -> null);
   }
 
   private Dispatcher perLineDispatcher(SendPacer.Factory pacers) {
     linq.probeAnswers(new LinqOutcome.SenderLines(LINES, null));
     Dispatcher dispatcher = new Dispatcher(new EngineOptions(100, 16, 3, 100, 2_000, 5, 0.2, true, 60_000), linq,
-        clock, failures -> 100L * failures, failures -> 1_000, pacers, answered::put, request -> null);
+        clock, failures -> 100L * failures, failures -> 1_000, pacers, recorder(), request -> null);
     dispatcher.verifyCredentials();
     return dispatcher;
   }

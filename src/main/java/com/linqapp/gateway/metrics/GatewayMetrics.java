@@ -1,0 +1,125 @@
+package com.linqapp.gateway.metrics;
+
+import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.engine.DispatchListener;
+import com.linqapp.gateway.linq.LinqOutcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The gateway's own meters, next to Vert.x's and the JVM's in one Prometheus registry. Label values
+ * are closed sets (outcomes, lanes, routes, statuses) and client <em>names</em>: never an address, a
+ * key or a {@code from} number. Meters are thread-safe; gauges read atomics the engine updates.
+ */
+public final class GatewayMetrics implements DispatchListener {
+
+  private final PrometheusMeterRegistry registry;
+  private final Timer upstreamLatency;
+  private final Counter pauses;
+  private final Counter pausedSeconds;
+  private final AtomicInteger interactiveQueued = new AtomicInteger();
+  private final AtomicInteger bulkQueued = new AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Allowed rate in thousandths of a check per second; -1 when unpaced. */
+  private final AtomicLong rateMilli = new AtomicLong(-1);
+
+  public GatewayMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    this.upstreamLatency = Timer.builder("linq_request_duration")
+        .description("Duration of exchanges with Linq").publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(5)).maximumExpectedValue(Duration.ofSeconds(30))
+        .register(registry);
+    this.pauses = Counter.builder("linq_pauses").description("Pauses started by a Linq 429").register(registry);
+    this.pausedSeconds = Counter.builder("linq_pause_seconds").description("Seconds of pause requested by Linq 429s")
+        .register(registry);
+    Gauge.builder("gateway_queue_depth", interactiveQueued, AtomicInteger::get).tag("lane", "interactive")
+        .description("Checks waiting for Linq").register(registry);
+    Gauge.builder("gateway_queue_depth", bulkQueued, AtomicInteger::get).tag("lane", "bulk")
+        .description("Checks waiting for Linq").register(registry);
+    Gauge.builder("linq_in_flight", inFlight, AtomicInteger::get).description("Requests to Linq in flight")
+        .register(registry);
+    Gauge.builder("linq_pacing_rate", rateMilli, value -> value.get() < 0 ? Double.NaN : value.get() / 1000.0)
+        .description("Checks per second the gateway allows itself (configured or learnt); NaN before any limit")
+        .register(registry);
+  }
+
+  /** A registry of its own (tests, or an engine without Vert.x metrics). */
+  public static GatewayMetrics create() {
+    return new GatewayMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void onExchange(LinqOutcome outcome, long millis) {
+    upstreamLatency.record(Duration.ofMillis(millis));
+    registry.counter("linq_requests", "outcome", outcomeName(outcome)).increment();
+  }
+
+  private static String outcomeName(LinqOutcome outcome) {
+    if (outcome instanceof LinqOutcome.TransientFault fault) {
+      return switch (fault.kind()) {
+        case SERVER_ERROR -> "5xx";
+        case CONNECTION -> "reset";
+        case TIMEOUT -> "timeout";
+        case BAD_BODY -> "bad_body";
+      };
+    }
+    if (outcome instanceof LinqOutcome.RateLimited) {
+      return "429";
+    }
+    if (outcome instanceof LinqOutcome.Rejected || outcome instanceof LinqOutcome.CredentialsRejected) {
+      return "4xx";
+    }
+    if (outcome instanceof LinqOutcome.SenderLineFault) {
+      return "sender_line_fault";
+    }
+    return "answer";
+  }
+
+  @Override
+  public void onPause(long millis) {
+    pauses.increment();
+    pausedSeconds.increment(millis / 1000.0);
+  }
+
+  @Override
+  public void onRefused(CheckException error) {
+    registry.counter("gateway_shed", "status", String.valueOf(error.status()), "code", String.valueOf(error.code()))
+        .increment();
+  }
+
+  @Override
+  public void onDeadline(CheckException error) {
+    registry.counter("gateway_deadline_expiries", "status", String.valueOf(error.status())).increment();
+  }
+
+  @Override
+  public void onLoad(int interactive, int bulk, int requestsInFlight, double ratePerSecond) {
+    interactiveQueued.set(interactive);
+    bulkQueued.set(bulk);
+    inFlight.set(requestsInFlight);
+    rateMilli.set(Double.isInfinite(ratePerSecond) ? -1 : Math.round(ratePerSecond * 1000));
+  }
+
+  /** How a check was answered: {@code hit}, {@code miss}, {@code coalesced} or {@code stale}. */
+  public void onResult(CheckResult.Source source) {
+    registry.counter("gateway_cache", "result", source.header()).increment();
+  }
+
+  /** A client request: route template, HTTP status and client name. */
+  public void onClientRequest(String route, int status, String client) {
+    registry.counter("gateway_client_requests", "route", route, "status", String.valueOf(status),
+        "client", client).increment();
+  }
+}

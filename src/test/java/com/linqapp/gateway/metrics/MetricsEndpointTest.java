@@ -1,0 +1,67 @@
+package com.linqapp.gateway.metrics;
+
+import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.sim.Fault;
+import com.linqapp.gateway.support.GatewayHarness;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code GET /metrics} after real traffic: what a person on call needs, and nothing secret. */
+@ExtendWith(VertxExtension.class)
+class MetricsEndpointTest {
+
+  private GatewayHarness gw;
+
+  @AfterEach
+  void close() {
+    if (gw != null) {
+      gw.close();
+    }
+  }
+
+  @Test
+  @DisplayName("/metrics shows upstream outcomes, cache results, pauses and client requests — without a key")
+  void metricsAfterTraffic(Vertx vertx) {
+    gw = GatewayHarness.start(vertx, new JsonObject());
+    gw.check(IMESSAGE_ROUTE, "+15551234567");
+    gw.check(IMESSAGE_ROUTE, "+15551234567");
+    gw.sim().failNext(Fault.error500(), 1);
+    gw.check(IMESSAGE_ROUTE, "+15551234568");
+    gw.sim().failNext(Fault.rateLimited(1), 1);
+    gw.check(IMESSAGE_ROUTE, "+15551234569");
+    gw.check(IMESSAGE_ROUTE, "not-a-number");
+
+    HttpResponse<Buffer> response = gw.get("/metrics");
+    assertThat(response.statusCode()).isEqualTo(200);
+    String text = response.bodyAsString();
+    assertThat(value(text, "linq_requests_total\\{outcome=\"answer\"\\}")).isEqualTo(3);
+    assertThat(value(text, "linq_requests_total\\{outcome=\"5xx\"\\}")).isEqualTo(1);
+    assertThat(value(text, "linq_requests_total\\{outcome=\"429\"\\}")).isEqualTo(1);
+    assertThat(value(text, "linq_pauses_total")).isEqualTo(1);
+    assertThat(value(text, "gateway_cache_total\\{result=\"hit\"\\}")).isEqualTo(1);
+    assertThat(value(text, "gateway_cache_total\\{result=\"miss\"\\}")).isEqualTo(3);
+    assertThat(text).contains("linq_request_duration_seconds_bucket", "gateway_queue_depth{lane=\"bulk\"}",
+        "linq_in_flight", "linq_pacing_rate");
+    assertThat(text).containsPattern("gateway_client_requests_total\\{client=\"team-a\",route=\"" + IMESSAGE_ROUTE
+        + "\",status=\"400\"\\} 1");
+    assertThat(text).as("no address, key or sender line in any label")
+        .doesNotContain("5551234567", "5551234568", "not-a-number", GatewayHarness.KEY_A, "sim-key", "+1202555010");
+  }
+
+  private static double value(String text, String series) {
+    Matcher matcher = Pattern.compile("(?m)^" + series + " ([0-9.eE+-]+)$").matcher(text);
+    assertThat(matcher.find()).as(series).isTrue();
+    return Double.parseDouble(matcher.group(1));
+  }
+}
