@@ -13,7 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -47,8 +49,9 @@ class LogScanIT {
     }
   }
 
-  @Test
-  void logsHoldNoSecretsNorFullAddresses() {
+  @ParameterizedTest(name = "GATEWAY_LOG_FORMAT={0}")
+  @ValueSource(strings = {"text", "json"})
+  void logsHoldNoSecretsNorFullAddresses(String format) {
     sim = new Sim();
     sim.simulator.apiKey(LINQ_KEY);
     int port = JarProcess.freePort();
@@ -57,7 +60,8 @@ class LogScanIT {
             "LINQ_API_V3_BASE_URL", sim.baseUrl(),
             "LINQ_API_V3_API_KEY", LINQ_KEY,
             "GATEWAY_API_KEYS", "crm=" + CLIENT_KEY,
-            "GATEWAY_LOG_LEVEL", "DEBUG"),
+            "GATEWAY_LOG_LEVEL", "DEBUG",
+            "GATEWAY_LOG_FORMAT", format),
         "serve").awaitReady(port, Duration.ofSeconds(30));
 
     // Linq 500s: retried, then answered
@@ -89,6 +93,15 @@ class LogScanIT {
     assertThat(all).as("full email").doesNotContain(EMAIL);
 
     List<String> lines = gateway.stderr().lines().filter(line -> !line.isBlank()).toList();
+    if (format.equals("json")) {
+      List<JsonObject> events = lines.stream().map(JsonObject::new).toList();
+      assertThat(events).as("every line is a JSON event").allSatisfy(
+          event -> assertThat(event.fieldNames()).contains("time", "level", "logger", "message"));
+      assertThat(events).as("some events carry the request id and client name as fields\n" + gateway.stderr())
+          .anyMatch(event -> event.getString("request_id", "").startsWith("logscan-")
+              && "crm".equals(event.getString("client")));
+      return;
+    }
     List<String> logLines = lines.stream().filter(line -> LOG_LINE.matcher(line).matches()).toList();
     assertThat(logLines).as("log lines in the text layout").isNotEmpty();
     assertThat(logLines).as("some log lines carry a request id and the client name\n" + gateway.stderr())
