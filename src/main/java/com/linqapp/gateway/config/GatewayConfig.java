@@ -27,7 +27,9 @@ public final class GatewayConfig {
       "GATEWAY_CACHE_MAX_STALE_SECONDS", "GATEWAY_CLIENT_DAILY_BUDGETS",
       "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER", "GATEWAY_CLUSTER_NAME",
       "GATEWAY_CLUSTER_HOST", "GATEWAY_CLUSTER_PORT", "GATEWAY_CLUSTER_MEMBERS", "GATEWAY_EVENTBUS_HOST",
-      "GATEWAY_EVENTBUS_PORT", "GATEWAY_EVENTBUS_PUBLIC_HOST", "GATEWAY_EVENTBUS_PUBLIC_PORT");
+      "GATEWAY_EVENTBUS_PORT", "GATEWAY_EVENTBUS_PUBLIC_HOST", "GATEWAY_EVENTBUS_PUBLIC_PORT",
+      "GATEWAY_EVENTBUS_TLS_KEY_STORE", "GATEWAY_EVENTBUS_TLS_KEY_STORE_PASSWORD", "GATEWAY_EVENTBUS_TLS_TRUST_STORE",
+      "GATEWAY_EVENTBUS_TLS_TRUST_STORE_PASSWORD");
 
   private final String httpHost;
   private final int httpPort;
@@ -54,6 +56,7 @@ public final class GatewayConfig {
   private final int shutdownGraceSeconds;
   private final String logFormat;
   private final boolean cluster;
+  private final ClusterOptions clusterOptions;
   private final JsonObject raw;
 
   private GatewayConfig(JsonObject raw) {
@@ -88,9 +91,7 @@ public final class GatewayConfig {
     this.shutdownGraceSeconds = (int) s.integer("GATEWAY_SHUTDOWN_GRACE_SECONDS", 0, 3600);
     this.logFormat = s.oneOf("GATEWAY_LOG_FORMAT", Set.of("text", "json"));
     this.cluster = s.bool("GATEWAY_CLUSTER");
-    s.integer("GATEWAY_CLUSTER_PORT", 1, 65535);
-    s.integer("GATEWAY_EVENTBUS_PORT", 0, 65535);
-    s.integer("GATEWAY_EVENTBUS_PUBLIC_PORT", 0, 65535);
+    this.clusterOptions = ClusterOptions.parse(s);
   }
 
   /**
@@ -282,8 +283,7 @@ public final class GatewayConfig {
     return cluster;
   }
 
-  /** A setting as configured, for settings owned by later features (cluster addresses…). */
-  public String setting(String name) {
-    return new Settings(raw).string(name);
+  public ClusterOptions clusterOptions() {
+    return clusterOptions;
   }
 }
