@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Consumer;
 
 /**
  * One batch item from request to answer line: {@code {"address", "service"?, "from"?, "max_age"?}} is
@@ -29,6 +30,7 @@ public final class BatchChecks {
   private final Service defaultService;
   private final String clientName;
   private final String requestId;
+  private Consumer<CheckResult> observer = result -> { };
 
   /**
    * @param clientName client name for logs, metrics and budgets, or {@code null}
@@ -39,6 +41,12 @@ public final class BatchChecks {
     this.defaultService = defaultService;
     this.clientName = clientName;
     this.requestId = requestId;
+  }
+
+  /** Sees every answer (e.g. to count cache hits); runs on the caller's context. */
+  public BatchChecks onResult(Consumer<CheckResult> observer) {
+    this.observer = observer;
+    return this;
   }
 
   /** Answer line for a raw NDJSON line (the HTTP route); never fails. */
@@ -68,9 +76,13 @@ public final class BatchChecks {
       return Future.succeededFuture(errorLine(index, address, serviceName, bad));
     }
     String wireService = query.service().wireName();
-    return client.check(query, requestId, clientName).transform(done -> Future.succeededFuture(done.succeeded()
-        ? answerLine(index, address, wireService, done.result())
-        : errorLine(index, address, wireService, CheckMessages.toCheckException(done.cause()))));
+    return client.check(query, requestId, clientName).transform(done -> {
+      if (done.succeeded()) {
+        observer.accept(done.result());
+        return Future.succeededFuture(answerLine(index, address, wireService, done.result()));
+      }
+      return Future.succeededFuture(errorLine(index, address, wireService, CheckMessages.toCheckException(done.cause())));
+    });
   }
 
   /** The bulk-lane query for an item. @throws CheckException 400/1001 on a field of the wrong type */
