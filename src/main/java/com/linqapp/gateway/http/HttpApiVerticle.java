@@ -1,5 +1,7 @@
 package com.linqapp.gateway.http;
 
+import com.linqapp.gateway.batch.BatchRunner;
+import com.linqapp.gateway.batch.NdjsonLines;
 import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.check.AddressRule;
@@ -73,6 +75,9 @@ public final class HttpApiVerticle extends VerticleBase {
       router.post(LINQ_PREFIX + service.linqRoute()).handler(auth);
       router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine, cache, metrics));
     }
+    // No BodyHandler: the batch body is streamed, read only as fast as the batch's window allows.
+    router.post(BatchHandler.ROUTE).handler(auth).handler(new BatchHandler(engine, BatchRunner.DEFAULT_WINDOW,
+        NdjsonLines.DEFAULT_MAX_LINE_BYTES));
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
     router.errorHandler(405, ctx -> fail(ctx, new CheckException(405, ErrorCodes.METHOD_NOT_ALLOWED,

@@ -1,0 +1,81 @@
+package com.linqapp.gateway.http;
+
+import com.linqapp.gateway.batch.BatchChecks;
+import com.linqapp.gateway.batch.BatchRunner;
+import com.linqapp.gateway.batch.NdjsonLines;
+import com.linqapp.gateway.bus.CapabilityClient;
+import com.linqapp.gateway.check.Service;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /v1/capability/batch}: NDJSON in, NDJSON out, streamed in both directions at once. The body
+ * is read only as fast as the {@link BatchRunner}'s window frees up, and the window only frees up as the
+ * client reads the answers, so neither a fast sender nor a slow reader can grow anything past the
+ * window. A client that goes away cancels its batch: nothing more is read or submitted.
+ */
+final class BatchHandler implements Handler<RoutingContext> {
+
+  static final String ROUTE = "/v1/capability/batch";
+  static final String NDJSON = "application/x-ndjson";
+
+  private static final Logger log = LoggerFactory.getLogger(BatchHandler.class);
+
+  private final CapabilityClient engine;
+  private final int window;
+  private final int maxLineBytes;
+
+  BatchHandler(CapabilityClient engine, int window, int maxLineBytes) {
+    this.engine = engine;
+    this.window = window;
+    this.maxLineBytes = maxLineBytes;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
+    String requestId = ctx.get(HttpApiVerticle.REQUEST_ID);
+    BatchChecks checks = new BatchChecks(engine, Service.IMESSAGE, ctx.get(ClientAuth.CLIENT), requestId);
+    NdjsonLines lines = new NdjsonLines(request, maxLineBytes);
+    BatchRunner<NdjsonLines.Line, JsonObject> runner = new BatchRunner<>(ctx.vertx(), lines, window, checks::check);
+
+    response.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, NDJSON);
+    // Headers go out now: a client reading while it sends sees the answer start at once.
+    response.writeHead();
+
+    Handler<Void> gone = v -> {
+      if (!response.ended() && !runner.cancelled()) {
+        log.info("Batch client went away after {} items submitted; cancelling the rest", runner.submitted());
+        runner.cancel();
+      }
+    };
+    response.closeHandler(gone);
+    request.connection().closeHandler(gone);
+
+    runner.handler(line -> {
+      response.write(Buffer.buffer(line.encode()).appendByte((byte) '\n'));
+      if (response.writeQueueFull()) {
+        runner.pause();
+        response.drainHandler(v -> runner.resume());
+      }
+    });
+    runner.exceptionHandler(failure -> {
+      log.warn("Batch input failed: {}", failure.toString());
+      if (!response.ended() && !response.closed()) {
+        response.reset();
+      }
+    });
+    runner.endHandler(v -> {
+      log.info("Batch done: {} items", runner.submitted());
+      response.end();
+    });
+  }
+}
