@@ -1,6 +1,9 @@
 package com.linqapp.gateway.app;
 
 import com.linqapp.gateway.cache.ResultCache;
+import com.linqapp.gateway.cache.impl.CaffeineResultCache;
+import com.linqapp.gateway.cluster.ClusterNode;
+import com.linqapp.gateway.cluster.SharedResultCache;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.engine.EngineVerticle;
 import com.linqapp.gateway.http.HttpApiVerticle;
@@ -38,9 +41,20 @@ public final class Gateway {
    * @param metrics the registry {@code /metrics} exposes (the one Vert.x's own metrics use, in production)
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
+    return serve(vertx, config, metrics, null);
+  }
+
+  /**
+   * Starts the engine and the HTTP adapter as one node of a cluster: the answer cache is shared by
+   * the nodes and the quota split between them.
+   *
+   * @param cluster this node's membership, or {@code null} when standalone
+   */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                      ClusterNode cluster) {
     String hopId = UUID.randomUUID().toString();
-    ResultCache cache = cache(config);
-    return engineOnly(vertx, config, hopId, cache, metrics).compose(gateway -> vertx.deployVerticle(
+    ResultCache cache = cache(config, cluster);
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> vertx.deployVerticle(
             () -> new HttpApiVerticle(config, hopId, cache, metrics),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .map(gateway));
@@ -48,21 +62,22 @@ public final class Gateway {
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config), metrics);
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null), metrics, null);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics);
+                                            GatewayMetrics metrics, ClusterNode cluster) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id));
   }
 
-  private static ResultCache cache(GatewayConfig config) {
-    return ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
-        TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()),
-        TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds()), config.cacheMaxEntries(),
+  private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
+    long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
+    CaffeineResultCache local = new CaffeineResultCache(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
+        TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
         System::currentTimeMillis);
+    return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);
   }
 
   /**

@@ -6,17 +6,25 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 /**
  * Typed client of {@code capability.check} for Java verticles (and the gateway's own adapters). It
  * sets the send timeout from the check's deadline, with a margin so the engine's own answer (a 504 or
  * 429 at the deadline) arrives before the bus gives up, and turns failures into {@link CheckException}.
+ * Across a cluster it keeps part of the deadline in reserve: when the node that took the check dies
+ * (no answer by the deadline it was given, or no engine at all), it asks again within what is left.
  */
 public final class CapabilityClient {
 
   /** Extra time the bus waits beyond the check's deadline for the engine's own answer. */
   public static final long SEND_TIMEOUT_MARGIN_MILLIS = 2_000;
+  /** Most of a deadline kept back to ask another node when the first one dies. */
+  static final long MAX_RESERVE_MILLIS = 5_000;
+  /** How late an engine's answer may be before its node is presumed dead. */
+  static final long ANSWER_GRACE_MILLIS = 500;
 
   private final Vertx vertx;
   private final long defaultTimeoutMillis;
@@ -51,8 +59,36 @@ public final class CapabilityClient {
    */
   public Future<CheckResult> check(CheckQuery query, String requestId, String client) {
     long timeout = query.timeoutMillis() == null ? defaultTimeoutMillis : query.timeoutMillis();
-    DeliveryOptions delivery = new DeliveryOptions().setLocalOnly(localOnly)
-        .setSendTimeout(timeout + SEND_TIMEOUT_MARGIN_MILLIS);
+    if (localOnly) {
+      return typed(send(query, timeout + SEND_TIMEOUT_MARGIN_MILLIS, requestId, client));
+    }
+    // In a cluster the engine that took the check may die with it. It would have answered by its
+    // deadline, so ask for a shorter one and keep the rest of the caller's to ask another node.
+    long reserve = Math.min(MAX_RESERVE_MILLIS, timeout / 4);
+    long firstTimeout = Math.max(1, timeout - reserve);
+    long giveUpAt = System.nanoTime() + timeout * 1_000_000;
+    return typed(send(query.withTimeout(firstTimeout), firstTimeout + ANSWER_GRACE_MILLIS, requestId, client)
+        .recover(failure -> {
+          long remaining = (giveUpAt - System.nanoTime()) / 1_000_000;
+          if (!nodeMayBeGone(failure) || remaining <= ANSWER_GRACE_MILLIS) {
+            return Future.failedFuture(failure);
+          }
+          return send(query.withTimeout(remaining - ANSWER_GRACE_MILLIS), remaining, requestId, client);
+        }));
+  }
+
+  /** No answer in time, or no engine took the check: another node may answer. */
+  private static boolean nodeMayBeGone(Throwable failure) {
+    return failure instanceof ReplyException reply
+        && (reply.failureType() == ReplyFailure.TIMEOUT || reply.failureType() == ReplyFailure.NO_HANDLERS);
+  }
+
+  private static Future<CheckResult> typed(Future<CheckResult> raw) {
+    return raw.recover(failure -> Future.failedFuture(CheckMessages.toCheckException(failure)));
+  }
+
+  private Future<CheckResult> send(CheckQuery query, long sendTimeout, String requestId, String client) {
+    DeliveryOptions delivery = new DeliveryOptions().setLocalOnly(localOnly).setSendTimeout(sendTimeout);
     if (requestId != null) {
       delivery.addHeader(CapabilityBus.REQUEST_ID_HEADER, requestId);
     }
@@ -60,8 +96,7 @@ public final class CapabilityClient {
       delivery.addHeader(CapabilityBus.CLIENT_HEADER, client);
     }
     return vertx.eventBus().<JsonObject>request(CapabilityBus.CHECK, query.toJson(), delivery)
-        .map(CapabilityClient::toResult)
-        .recover(failure -> Future.failedFuture(CheckMessages.toCheckException(failure)));
+        .map(CapabilityClient::toResult);
   }
 
   private static CheckResult toResult(Message<JsonObject> reply) {

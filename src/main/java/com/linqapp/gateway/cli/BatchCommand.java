@@ -158,7 +158,7 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
       progress = new BatchProgress(total, alreadyDone, System.console() != null, System.err);
       Context context = vertx.getOrCreateContext();
       if (gatewayUri == null) {
-        Gateway.engineOnly(vertx, runtime.config).await();
+        Gateway.engineOnly(vertx, runtime.config, runtime.metrics).await();
         CapabilityClient client = CapabilityClient.local(vertx, runtime.config.defaultTimeoutMillis());
         BatchChecks checks = new BatchChecks(client, chosen, "cli", null).onResult(this::count);
         context.runOnContext(v -> inProcess(vertx, context, todo, checks, chosen));

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.cli;
 
+import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.config.ConfigException;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
@@ -27,43 +28,57 @@ final class Runtime implements AutoCloseable {
   final Vertx vertx;
   final GatewayConfig config;
   final GatewayMetrics metrics;
+  /** This node's cluster membership, or {@code null} when standalone. */
+  final ClusterNode cluster;
 
-  private Runtime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
+  private Runtime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics, ClusterNode cluster) {
     this.vertx = vertx;
     this.config = config;
     this.metrics = metrics;
+    this.cluster = cluster;
   }
 
   /**
    * @throws ConfigException on bad configuration (exit code 2); the Vertx is closed then
    */
   static Runtime start(ConfigOptions options) {
+    GatewayConfig config = load(options);
     GatewayMetrics metrics = GatewayMetrics.create();
-    Vertx vertx = withMetrics(metrics);
+    VertxOptions vertxOptions = new VertxOptions().setMetricsOptions(metricsOptions());
+    MicrometerMetricsFactory metricsFactory = new MicrometerMetricsFactory(metrics.registry());
+    ClusterNode cluster = config.cluster()
+        ? ClusterNode.join(config.clusterOptions(), vertxOptions, metricsFactory).await() : null;
+    Vertx vertx = cluster != null ? cluster.vertx()
+        : Vertx.builder().with(vertxOptions).withMetrics(metricsFactory).build();
     try {
-      GatewayConfig config = GatewayConfig.from(ConfigLoader.load(vertx, options.confFile).await());
-      if (options.sandbox) {
-        config = config.with(new JsonObject().put("GATEWAY_SANDBOX", true));
-      }
       if (config.sandbox()) {
         config = startSandbox(vertx, config);
       }
-      return new Runtime(vertx, config, metrics);
+      return new Runtime(vertx, config, metrics, cluster);
     } catch (RuntimeException e) {
       vertx.close().await();
       throw e;
     }
   }
 
+  /** Settings through vertx-config, on a Vert.x of its own (the real one may be clustered, per the settings). */
+  private static GatewayConfig load(ConfigOptions options) {
+    Vertx loader = Vertx.vertx();
+    try {
+      GatewayConfig config = GatewayConfig.from(ConfigLoader.load(loader, options.confFile).await());
+      return options.sandbox ? config.with(new JsonObject().put("GATEWAY_SANDBOX", true)) : config;
+    } finally {
+      loader.close().await();
+    }
+  }
+
   /**
-   * Vert.x with its HTTP, pool and JVM metrics in the gateway's registry. Event-bus metrics stay off:
-   * they are labelled by address, and reply addresses are one-off.
+   * Vert.x's HTTP, pool and JVM metrics, into the gateway's registry. Event-bus metrics stay off: they
+   * are labelled by address, and reply addresses are one-off.
    */
-  private static Vertx withMetrics(GatewayMetrics metrics) {
-    MicrometerMetricsOptions options = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+  private static MicrometerMetricsOptions metricsOptions() {
+    return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
         .setDisabledMetricsCategories(Set.of(MetricsDomain.EVENT_BUS.toCategory()));
-    return Vertx.builder().with(new VertxOptions().setMetricsOptions(options))
-        .withMetrics(new MicrometerMetricsFactory(metrics.registry())).build();
   }
 
   private static GatewayConfig startSandbox(Vertx vertx, GatewayConfig config) {

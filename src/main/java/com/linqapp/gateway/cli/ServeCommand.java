@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
     }
     Gateway gateway;
     try {
-      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics).await();
+      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics, runtime.cluster).await();
     } catch (RuntimeException e) {
       System.err.println("could not start: " + e.getMessage());
       runtime.close();
@@ -39,6 +39,10 @@ final class ServeCommand implements Callable<Integer> {
     }
     log.info("Linq Capability Gateway listening on {}:{}; Linq at {}", runtime.config.httpHost(),
         runtime.config.httpPort(), runtime.config.linqBaseUrl());
+    if (runtime.cluster != null) {
+      log.info("Cluster member {} of '{}' ({} member(s))", runtime.cluster.nodeId(), runtime.cluster.name(),
+          runtime.cluster.members());
+    }
     long graceMillis = TimeUnit.SECONDS.toMillis(runtime.config.shutdownGraceSeconds());
     java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime, gateway, graceMillis),
         "gateway-shutdown"));

@@ -4,6 +4,8 @@ import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckKey;
 import com.linqapp.gateway.linq.LinqOutcome;
+import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * What the dispatcher tells the rest of the gateway: answers (for the cache) and the events metrics
@@ -19,8 +21,8 @@ public interface DispatchListener {
   default void onExchange(LinqOutcome outcome, long millis) {
   }
 
-  /** A 429 started a pause of {@code millis} on a budget. */
-  default void onPause(long millis) {
+  /** A 429 started a pause of {@code millis} on a budget: a sender line's, or the account's ({@code null}). */
+  default void onPause(String line, long millis) {
   }
 
   /** A new check was refused at admission (queue full, backlog, pause or pace, budget). */
@@ -33,5 +35,51 @@ public interface DispatchListener {
 
   /** Queue depths, requests in flight and the allowed rate after a change. */
   default void onLoad(int interactiveQueued, int bulkQueued, int inFlight, double ratePerSecond) {
+  }
+
+  /** A listener that only takes answers (the cache's writer). */
+  static DispatchListener answers(BiConsumer<CheckKey, CheckAnswer> sink) {
+    return new DispatchListener() {
+      @Override
+      public void onAnswer(CheckKey key, CheckAnswer answer) {
+        sink.accept(key, answer);
+      }
+    };
+  }
+
+  /** Every listener hears every event, in order. */
+  static DispatchListener all(DispatchListener... listeners) {
+    List<DispatchListener> all = List.of(listeners);
+    return new DispatchListener() {
+      @Override
+      public void onAnswer(CheckKey key, CheckAnswer answer) {
+        all.forEach(l -> l.onAnswer(key, answer));
+      }
+
+      @Override
+      public void onExchange(LinqOutcome outcome, long millis) {
+        all.forEach(l -> l.onExchange(outcome, millis));
+      }
+
+      @Override
+      public void onPause(String line, long millis) {
+        all.forEach(l -> l.onPause(line, millis));
+      }
+
+      @Override
+      public void onRefused(CheckException error) {
+        all.forEach(l -> l.onRefused(error));
+      }
+
+      @Override
+      public void onDeadline(CheckException error) {
+        all.forEach(l -> l.onDeadline(error));
+      }
+
+      @Override
+      public void onLoad(int interactiveQueued, int bulkQueued, int inFlight, double ratePerSecond) {
+        all.forEach(l -> l.onLoad(interactiveQueued, bulkQueued, inFlight, ratePerSecond));
+      }
+    };
   }
 }

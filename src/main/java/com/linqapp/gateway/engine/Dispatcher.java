@@ -415,7 +415,7 @@ public final class Dispatcher {
     budget.gate.onThrottled(now, limited.delayMillis());
     budget.pacer.onThrottle(now);
     if (newPause) {
-      listener.onPause(limited.delayMillis());
+      listener.onPause(budget.line, limited.delayMillis());
       logFor(log.atInfo(), flight).log("Linq rate limited {} (trace {}); pausing its dispatch for {} ms", budget,
           limited.traceId(), limited.delayMillis());
     }
@@ -603,9 +603,21 @@ public final class Dispatcher {
 
   /** An outside pause (another node's 429 for the account) reaches every budget. */
   public void pauseUntil(long until) {
-    for (SenderBudget budget : allBudgets()) {
-      budget.gate.pauseUntil(until);
+    pauseUntil(null, until);
+  }
+
+  /**
+   * An outside pause: for one sender line, or for the account ({@code line} {@code null}, every budget).
+   *
+   * @param until engine-clock time the pause ends
+   */
+  public void pauseUntil(String line, long until) {
+    if (line == null) {
+      allBudgets().forEach(budget -> budget.gate.pauseUntil(until));
+    } else {
+      lines.computeIfAbsent(line, this::newBudget).gate.pauseUntil(until);
     }
+    answerWaitersBeyondPauses(scheduler.now());
     pump();
   }
 

@@ -2,6 +2,8 @@ package com.linqapp.gateway.engine;
 
 import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.cache.ResultCache;
+import com.linqapp.gateway.cluster.ClusterNode;
+import com.linqapp.gateway.cluster.ClusterQuota;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.bus.CheckMessages;
 import com.linqapp.gateway.check.AddressRule;
@@ -40,6 +42,8 @@ public final class EngineVerticle extends VerticleBase {
   private final String hopId;
   private final ResultCache cache;
   private final GatewayMetrics metrics;
+  private final ClusterNode cluster;
+  private ClusterQuota clusterQuota;
   private LinqClient linq;
   private Dispatcher dispatcher;
   private CheckService checks;
@@ -51,12 +55,15 @@ public final class EngineVerticle extends VerticleBase {
    * @param hopId this gateway's id in {@code X-Linq-Gateway-Hop}, to detect a gateway calling itself
    * @param cache   the answer cache, shared with the HTTP adapter
    * @param metrics where the engine's events are counted
+   * @param cluster this node's cluster membership, or {@code null} when standalone
    */
-  public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics) {
+  public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
+                        ClusterNode cluster) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
+    this.cluster = cluster;
   }
 
   /** Deployment options for the single engine instance. */
@@ -80,7 +87,7 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        this::pacer, new CachingListener(cache, metrics), request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
+        this::pacer, listener(), request -> config.clientBudgets().tryConsume(request.client(), System.currentTimeMillis()));
     checks = new CheckService(cache, dispatcher, scheduler);
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();
@@ -88,7 +95,18 @@ public final class EngineVerticle extends VerticleBase {
     MessageConsumer<JsonObject> checks = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
-    return Future.all(checks.completion(), status.completion());
+    Future<Void> quota = clusterQuota == null ? Future.succeededFuture() : clusterQuota.attach(dispatcher);
+    return Future.all(checks.completion(), status.completion(), quota);
+  }
+
+  /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other nodes. */
+  private DispatchListener listener() {
+    DispatchListener local = DispatchListener.all(DispatchListener.answers(cache::put), metrics);
+    if (cluster == null) {
+      return local;
+    }
+    clusterQuota = new ClusterQuota(cluster, context, scheduler);
+    return DispatchListener.all(local, clusterQuota);
   }
 
   private void onCheck(Message<JsonObject> message) {
@@ -138,7 +156,9 @@ public final class EngineVerticle extends VerticleBase {
         .put("queued", dispatcher.queued())
         .put("inFlight", dispatcher.inFlight())
         .put("window", dispatcher.window())
-        .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate());
+        .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate())
+        .put("cluster", clusterQuota == null ? null
+            : new JsonObject().put("active", clusterQuota.active()).put("members", clusterQuota.members()));
   }
 
   /**

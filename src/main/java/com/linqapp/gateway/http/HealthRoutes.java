@@ -14,8 +14,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
 /**
- * {@code /health/live} (the process runs), {@code /health/ready} (the engine serves and is not
- * draining), {@code /health} (everything, including whether Linq accepts the gateway's key). None
+ * {@code /health/live} (the process runs), {@code /health/ready} (the engine serves, is not draining
+ * and, in cluster mode, is a cluster member), {@code /health} (everything, including whether Linq
+ * accepts the gateway's key). None
  * needs a client key. Built on vertx-health-check: 200 when all procedures are up, 503 otherwise.
  */
 final class HealthRoutes {
@@ -44,6 +45,9 @@ final class HealthRoutes {
         promise.complete(Status.KO(new JsonObject().put("reason", "engine not started")));
       } else if (done.result().getBoolean("draining", false)) {
         promise.complete(Status.KO(new JsonObject().put("reason", "draining")));
+      } else if (done.result().getJsonObject("cluster") != null
+          && !done.result().getJsonObject("cluster").getBoolean("active", false)) {
+        promise.complete(Status.KO(new JsonObject().put("reason", "not a cluster member")));
       } else {
         promise.complete(Status.OK(done.result()));
       }

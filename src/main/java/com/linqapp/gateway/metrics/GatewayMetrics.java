@@ -88,7 +88,7 @@ public final class GatewayMetrics implements DispatchListener {
   }
 
   @Override
-  public void onPause(long millis) {
+  public void onPause(String line, long millis) {
     pauses.increment();
     pausedSeconds.increment(millis / 1000.0);
   }

@@ -44,11 +44,21 @@ public final class CaffeineResultCache implements ResultCache {
 
   @Override
   public Future<Void> put(CheckKey key, CheckAnswer answer) {
-    long ttl = answer.available() ? ttlAvailableMillis : ttlUnavailableMillis;
+    long ttl = ttlFor(answer);
     if (ttl > 0) {
       entries.put(key, new CachedAnswer(answer, wallClock.getAsLong(), ttl));
     }
     return Future.succeededFuture();
+  }
+
+  /** Keeps an answer fetched elsewhere (another node), with its own fetch time and TTL. */
+  public void store(CheckKey key, CachedAnswer cached) {
+    entries.put(key, cached);
+  }
+
+  /** The TTL this cache gives an answer. */
+  public long ttlFor(CheckAnswer answer) {
+    return answer.available() ? ttlAvailableMillis : ttlUnavailableMillis;
   }
 
   @Override

@@ -1,0 +1,145 @@
+package com.linqapp.gateway.cluster;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.XmlConfigBuilder;
+import com.hazelcast.core.HazelcastInstance;
+import com.linqapp.gateway.config.ClusterOptions;
+import com.linqapp.gateway.config.ConfigException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.spi.VertxMetricsFactory;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * This gateway's membership of a Vert.x cluster on Hazelcast: how it joins ({@code conf/hazelcast.xml},
+ * or the jar's copy, overridden by the gateway's cluster settings: name, bind address and port, TCP/IP
+ * seed members, the event bus's bind and advertised addresses, optional mutual TLS) and what the
+ * gateway needs to know of it afterwards (members, health).
+ */
+public final class ClusterNode {
+
+  /** Hazelcast configuration file, relative to the working directory. */
+  public static final String HAZELCAST_FILE = "conf/hazelcast.xml";
+
+  private final Vertx vertx;
+  private final HazelcastClusterManager manager;
+  private final String name;
+
+  private ClusterNode(Vertx vertx, HazelcastClusterManager manager, String name) {
+    this.vertx = vertx;
+    this.manager = manager;
+    this.name = name;
+  }
+
+  /**
+   * Joins the cluster; completes when this node is a member and its event bus listens.
+   *
+   * @param metrics Vert.x's metrics factory, or {@code null} for none
+   */
+  public static Future<ClusterNode> join(ClusterOptions cluster, VertxOptions base, VertxMetricsFactory metrics) {
+    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
+    VertxOptions options = new VertxOptions(base).setEventBusOptions(eventBusOptions(cluster));
+    VertxBuilder builder = Vertx.builder().with(options).withClusterManager(manager);
+    if (metrics != null) {
+      builder.withMetrics(metrics);
+    }
+    return builder.buildClustered().map(vertx -> new ClusterNode(vertx, manager, cluster.name()));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return manager.getNodeId();
+  }
+
+  /** The cluster's name, also the salt of shared keys. */
+  public String name() {
+    return name;
+  }
+
+  public HazelcastInstance hazelcast() {
+    return manager.getHazelcastInstance();
+  }
+
+  /** Live members, this one included (0 once this node has left). */
+  public int members() {
+    return active() ? hazelcast().getCluster().getMembers().size() : 0;
+  }
+
+  /** Whether this node is a running member. */
+  public boolean active() {
+    return manager.isActive() && manager.getHazelcastInstance().getLifecycleService().isRunning();
+  }
+
+  /** Calls {@code onChange} (on a Hazelcast thread) whenever a member joins or leaves. */
+  public void onMembershipChange(Runnable onChange) {
+    hazelcast().getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        onChange.run();
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        onChange.run();
+      }
+    });
+  }
+
+  static Config hazelcastConfig(ClusterOptions cluster) {
+    Config config = loadXml();
+    config.setClusterName(cluster.name());
+    config.setProperty("hazelcast.local.localAddress", cluster.host());
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(false);
+    network.getInterfaces().setEnabled(true).setInterfaces(List.of(cluster.host()));
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).setMembers(cluster.members().isEmpty()
+        ? List.of(cluster.host() + ":" + cluster.port()) : cluster.members());
+    return config;
+  }
+
+  private static Config loadXml() {
+    Path file = Path.of(HAZELCAST_FILE);
+    try (InputStream in = Files.isRegularFile(file) ? Files.newInputStream(file)
+        : ClusterNode.class.getResourceAsStream("/hazelcast-gateway.xml")) {
+      return new XmlConfigBuilder(in).build();
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(HAZELCAST_FILE + " is not a usable Hazelcast configuration: " + e.getMessage());
+    }
+  }
+
+  static EventBusOptions eventBusOptions(ClusterOptions cluster) {
+    EventBusOptions options = new EventBusOptions()
+        .setHost(cluster.eventBusHost()).setPort(cluster.eventBusPort())
+        .setClusterPublicHost(cluster.eventBusPublicHost());
+    if (cluster.eventBusPublicPort() > 0) {
+      options.setClusterPublicPort(cluster.eventBusPublicPort());
+    }
+    if (cluster.tls()) {
+      options.setSsl(true).setClientAuth(ClientAuth.REQUIRED)
+          .setKeyCertOptions(new PfxOptions().setPath(cluster.tlsKeyStore()).setPassword(cluster.tlsKeyStorePassword()))
+          .setTrustOptions(new PfxOptions().setPath(cluster.tlsTrustStore())
+              .setPassword(cluster.tlsTrustStorePassword()));
+    }
+    return options;
+  }
+}
