@@ -10,6 +10,7 @@ import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqClientOptions;
@@ -84,6 +85,7 @@ public final class EngineVerticle extends VerticleBase {
     Random random = new Random();
     EngineOptions options = EngineOptions.of(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
         "line".equals(config.rateLimitScope()));
+    clusterQuota = cluster == null ? null : new ClusterQuota(cluster, context, scheduler);
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
@@ -92,21 +94,17 @@ public final class EngineVerticle extends VerticleBase {
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();
 
-    MessageConsumer<JsonObject> checks = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
-    MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
+    MessageConsumer<JsonObject> checkConsumer = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
+    MessageConsumer<JsonObject> statusConsumer = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
     Future<Void> quota = clusterQuota == null ? Future.succeededFuture() : clusterQuota.attach(dispatcher);
-    return Future.all(checks.completion(), status.completion(), quota);
+    return Future.all(checkConsumer.completion(), statusConsumer.completion(), quota);
   }
 
   /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other nodes. */
   private DispatchListener listener() {
     DispatchListener local = DispatchListener.all(DispatchListener.answers(cache::put), metrics);
-    if (cluster == null) {
-      return local;
-    }
-    clusterQuota = new ClusterQuota(cluster, context, scheduler);
-    return DispatchListener.all(local, clusterQuota);
+    return clusterQuota == null ? local : DispatchListener.all(local, clusterQuota);
   }
 
   private void onCheck(Message<JsonObject> message) {
@@ -114,18 +112,19 @@ public final class EngineVerticle extends VerticleBase {
     if (requestId == null) {
       requestId = UUID.randomUUID().toString();
     }
-    String client = message.headers().get(CapabilityBus.CLIENT_HEADER);
-    RequestTag.set(requestId, client == null ? "eventbus" : client);
+    String sender = message.headers().get(CapabilityBus.CLIENT_HEADER);
+    String client = sender == null ? "eventbus" : sender;
+    RequestTag.set(requestId, client);
     CheckRequest request;
     try {
       JsonObject body = message.body() == null ? new JsonObject() : message.body();
       request = CheckMessages.parse(body, addressRule, scheduler.now(), config.defaultTimeoutMillis(), requestId,
-          client == null ? "eventbus" : client);
+          client);
     } catch (CheckException bad) {
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;
     } catch (ClassCastException notJson) {
-      CheckException bad = CheckException.badRequest(1003, "Body must be a JSON object");
+      CheckException bad = CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Body must be a JSON object");
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;
     }
