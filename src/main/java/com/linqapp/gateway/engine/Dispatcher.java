@@ -265,11 +265,8 @@ public final class Dispatcher {
       wakeAt = Long.MAX_VALUE;
       long now = scheduler.now();
       List<SenderBudget> round = allBudgets();
-      for (int i = 0; i < round.size(); i++) {
-        if (inFlight >= options.maxConcurrency()) {
-          reportLoad();
-          return;
-        }
+      int lastSender = -1;
+      for (int i = 0; i < round.size() && inFlight < options.maxConcurrency(); i++) {
         SenderBudget budget = round.get((rotation + i) % round.size());
         FairQueue<Flight> source = sourceFor(budget, now);
         if (source == null) {
@@ -281,9 +278,18 @@ public final class Dispatcher {
         } else if (budget.gate.admits(budget.inFlight)) {
           send(source.poll(), budget, now);
           sent = true;
+          lastSender = (rotation + i) % round.size();
         }
       }
-      rotation++;
+      // The next round starts after the last budget that sent, whatever else called pump in between
+      // (a fixed step per call let one line take every check when calls came in a fixed rhythm).
+      if (lastSender >= 0) {
+        rotation = lastSender + 1;
+      }
+      if (inFlight >= options.maxConcurrency()) {
+        wakeAt = Long.MAX_VALUE; // a completion pumps again
+        break;
+      }
     }
     if (wakeAt != Long.MAX_VALUE) {
       wakeUpAt(wakeAt, scheduler.now());

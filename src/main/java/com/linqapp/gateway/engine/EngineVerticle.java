@@ -141,10 +141,14 @@ public final class EngineVerticle extends VerticleBase {
     });
   }
 
-  /** A budget's pace: the configured limit when known (per line with the line scope), else learnt from 429s. */
+  /**
+   * A budget's pace: the configured limit when known (per line with the line scope), else learnt from 429s.
+   * At a known limit one token of Linq's burst is kept in reserve: pacing exactly at Linq's edge turns any
+   * transit jitter (a request arriving a little earlier than the one before it) into a 429 and a pause.
+   */
   private SendPacer pacer() {
     return config.rateLimitPerSecond() > 0
-        ? SendPacer.fixed(config.rateLimitPerSecond(), config.rateLimitBurst())
+        ? SendPacer.fixed(config.rateLimitPerSecond(), Math.max(1, config.rateLimitBurst() - 1))
         : SendPacer.adaptive();
   }
 

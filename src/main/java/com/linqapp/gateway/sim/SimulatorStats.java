@@ -36,6 +36,7 @@ public final class SimulatorStats {
   private final AtomicLong repeatedAddresses = new AtomicLong();
   private final ConcurrentHashMap<String, AtomicLong> perServiceAddress = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicLong> perAddress = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> perLine = new ConcurrentHashMap<>();
 
   SimulatorStats() {
   }
@@ -135,6 +136,12 @@ public final class SimulatorStats {
     return n == null ? 0 : n.get();
   }
 
+  /** @return check requests sent from sender line {@code line} (named in {@code from}, or picked round-robin) */
+  public long requestsFrom(String line) {
+    AtomicLong n = perLine.get(line);
+    return n == null ? 0 : n.get();
+  }
+
   /** @return a point-in-time copy of every counter (per-address counts are not included) */
   public JsonObject toJson() {
     return new JsonObject()
@@ -170,6 +177,7 @@ public final class SimulatorStats {
     maxInFlight.set(inFlight.get());
     perServiceAddress.clear();
     perAddress.clear();
+    perLine.clear();
   }
 
   void checkArrived() {
@@ -180,6 +188,10 @@ public final class SimulatorStats {
 
   void checkFinished() {
     inFlight.decrementAndGet();
+  }
+
+  void lineUsed(String line) {
+    perLine.computeIfAbsent(line, k -> new AtomicLong()).incrementAndGet();
   }
 
   void addressSeen(String service, String address) {

@@ -159,6 +159,7 @@ final class SimulatorVerticle extends VerticleBase {
     }
 
     stats.addressSeen(service, address);
+    stats.lineUsed(line);
     RateLimitPolicy p = currentPolicy();
     String scopeKey = p.scopeKey(line);
     if (pauses.insidePause(scopeKey, arrival)) {

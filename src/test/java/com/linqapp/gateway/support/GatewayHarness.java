@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -18,6 +19,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -40,6 +43,7 @@ public final class GatewayHarness implements AutoCloseable {
   private final Gateway gateway;
   private final GatewayConfig config;
   private final WebClient web;
+  private final List<WebClient> extraClients = new ArrayList<>();
 
   private GatewayHarness(Vertx vertx, LinqSimulator sim, Gateway gateway, GatewayConfig config, WebClient web) {
     this.vertx = vertx;
@@ -111,6 +115,29 @@ public final class GatewayHarness implements AutoCloseable {
     return web;
   }
 
+  /**
+   * A client to the gateway allowing {@code connections} connections at once (the default web client's pool
+   * would queue a flood of concurrent requests a few at a time); closed with the harness.
+   */
+  public synchronized WebClient wideClient(int connections) {
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(config.httpPort()).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(connections)
+        .setMaxWaitQueueSize(-1));
+    extraClients.add(client);
+    return client;
+  }
+
+  /** {@code POST route} with {@code key} through {@code client}, a JSON body {@code {"address": ...}}, header pairs. */
+  public static Future<HttpResponse<Buffer>> checkWith(WebClient client, String key, String route, String address,
+      String... headers) {
+    HttpRequest<Buffer> request = client.post(route).putHeader("Authorization", "Bearer " + key)
+        .putHeader("Content-Type", "application/json");
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.putHeader(headers[i], headers[i + 1]);
+    }
+    return request.sendBuffer(Buffer.buffer(new JsonObject().put("address", address).encode()));
+  }
+
   /** {@code POST route} with team-a's key and a raw body, plus {@code name, value} header pairs. */
   public Future<HttpResponse<Buffer>> postAsync(String route, String body, String... headers) {
     HttpRequest<Buffer> request = web.post(route).putHeader("Authorization", "Bearer " + KEY_A)
@@ -150,6 +177,9 @@ public final class GatewayHarness implements AutoCloseable {
   @Override
   public void close() {
     web.close();
+    synchronized (this) {
+      extraClients.forEach(WebClient::close);
+    }
     try {
       await(sim.close());
     } catch (AssertionError alreadyClosed) {
