@@ -12,6 +12,8 @@ import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -30,6 +32,7 @@ final class CapabilityHandler implements Handler<RoutingContext> {
 
   /** The SDKs send their own timeout; answering a little before it lets them read our answer. */
   static final long SDK_TIMEOUT_MARGIN_MILLIS = 500;
+  private static final JsonFactory STRICT_JSON = new JsonFactory();
 
   private final Service service;
   private final AddressRule rule;
@@ -98,7 +101,7 @@ final class CapabilityHandler implements Handler<RoutingContext> {
   static JsonObject parseObject(Buffer body) {
     Object value;
     try {
-      value = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+      value = body == null || !isStrictJson(body) ? null : Json.decodeValue(body);
     } catch (RuntimeException notJson) {
       value = null;
     }
@@ -106,6 +109,23 @@ final class CapabilityHandler implements Handler<RoutingContext> {
       throw CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Request body must be a JSON object");
     }
     return json;
+  }
+
+  /**
+   * Vert.x's own JSON decoder accepts comments (slash-star and double-slash); Linq
+   * answers anything that is not plain JSON (RFC 8259) with 400/1003, so the body is first read with Jackson's
+   * strict defaults: one value, no comments, no NaN, no single quotes, nothing after it.
+   */
+  private static boolean isStrictJson(Buffer body) {
+    try (JsonParser parser = STRICT_JSON.createParser(body.getBytes())) {
+      if (parser.nextToken() == null) {
+        return false;
+      }
+      parser.skipChildren();
+      return parser.nextToken() == null;
+    } catch (java.io.IOException | RuntimeException notJson) {
+      return false;
+    }
   }
 
   /** {@code X-Request-Timeout-Ms}, else the SDKs' {@code X-Stainless-Timeout} (seconds), else the default. */

@@ -81,6 +81,7 @@ public final class HttpApiVerticle extends VerticleBase {
             .setMaxHeaderSize(MAX_HEADER_BYTES)
             .setIdleTimeout(120))
         .requestHandler(router)
+        .connectionHandler(HttpVersionGuard::install)
         .invalidRequestHandler(HttpApiVerticle::invalidRequest);
     return server.listen();
   }
