@@ -7,6 +7,7 @@ import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.StrictJson;
 import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
@@ -55,7 +56,7 @@ public final class BatchChecks {
       return Future.succeededFuture(errorLine(index, null, defaultService.wireName(), new CheckException(413,
           ErrorCodes.TOO_LARGE, "Line longer than " + NdjsonLines.DEFAULT_MAX_LINE_BYTES + " bytes")));
     }
-    JsonObject item = parseObject(line.text());
+    JsonObject item = StrictJson.objectOrNull(line.text());
     if (item == null) {
       return Future.succeededFuture(errorLine(index, null, defaultService.wireName(),
           CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Line must be a JSON object")));
@@ -131,13 +132,5 @@ public final class BatchChecks {
   public static JsonObject errorLine(long index, String address, String service, CheckException error) {
     return new JsonObject().put("index", index).put("address", address).put("service", service)
         .put("error", error.toEnvelope().getJsonObject("error"));
-  }
-
-  private static JsonObject parseObject(Buffer text) {
-    try {
-      return Json.decodeValue(text) instanceof JsonObject json ? json : null;
-    } catch (RuntimeException notJson) {
-      return null;
-    }
   }
 }

@@ -12,13 +12,13 @@ import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.check.StrictJson;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -102,13 +102,8 @@ final class CapabilityHandler implements Handler<RoutingContext> {
   }
 
   static JsonObject parseObject(Buffer body) {
-    Object value;
-    try {
-      value = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-    } catch (RuntimeException notJson) {
-      value = null;
-    }
-    if (!(value instanceof JsonObject json)) {
+    JsonObject json = StrictJson.objectOrNull(body);
+    if (json == null) {
       throw CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Request body must be a JSON object");
     }
     return json;

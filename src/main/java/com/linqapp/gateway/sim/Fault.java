@@ -18,6 +18,8 @@ public record Fault(Kind kind, int value) {
     ERROR_500,
     /** The connection is closed without any response. */
     RESET,
+    /** 200 headers and half the body are sent, then the connection is closed. */
+    RESET_MID_BODY,
     /** 200 whose body is not JSON or is truncated JSON. */
     GARBAGE,
     /** The request is never answered (until the client gives up). */
@@ -55,6 +57,11 @@ public record Fault(Kind kind, int value) {
   /** @return a fault closing the connection without answering */
   public static Fault reset() {
     return new Fault(Kind.RESET, 0);
+  }
+
+  /** @return a fault sending the 200 headers and half the body, then closing the connection */
+  public static Fault resetMidBody() {
+    return new Fault(Kind.RESET_MID_BODY, 0);
   }
 
   /** @return a fault answering 200 with a body that does not parse as JSON */

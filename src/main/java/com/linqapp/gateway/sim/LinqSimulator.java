@@ -23,15 +23,17 @@ public final class LinqSimulator {
   private final LiveSettings live;
   private final SimulatorStats stats;
   private final String host;
+  private final boolean tls;
 
   private LinqSimulator(Vertx vertx, String deploymentId, SimulatorVerticle verticle, LiveSettings live,
-      SimulatorStats stats, String host) {
+      SimulatorStats stats, String host, boolean tls) {
     this.vertx = vertx;
     this.deploymentId = deploymentId;
     this.verticle = verticle;
     this.live = live;
     this.stats = stats;
     this.host = host;
+    this.tls = tls;
   }
 
   /**
@@ -46,7 +48,7 @@ public final class LinqSimulator {
     SimulatorVerticle verticle = new SimulatorVerticle(copy, live, stats);
     String host = copy.getHost().equals("0.0.0.0") || copy.getHost().equals("::") ? "127.0.0.1" : copy.getHost();
     return vertx.deployVerticle(verticle)
-        .map(id -> new LinqSimulator(vertx, id, verticle, live, stats, host));
+        .map(id -> new LinqSimulator(vertx, id, verticle, live, stats, host, copy.getKeyCertOptions() != null));
   }
 
   /**
@@ -68,10 +70,13 @@ public final class LinqSimulator {
     return origin() + "/api/partner";
   }
 
-  /** @return scheme, host and port, e.g. {@code http://127.0.0.1:PORT} (the {@code /_sim} routes hang off it) */
+  /**
+   * @return scheme, host and port, e.g. {@code http://127.0.0.1:PORT}, {@code https://} when serving TLS (the
+   *     {@code /_sim} routes hang off it)
+   */
   public String origin() {
     String h = host.contains(":") ? "[" + host + "]" : host;
-    return "http://" + h + ":" + port();
+    return (tls ? "https://" : "http://") + h + ":" + port();
   }
 
   /** @return the account's sender lines */

@@ -2,6 +2,7 @@ package com.linqapp.gateway.sim;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.KeyCertOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -84,6 +85,7 @@ public class SimulatorOptions {
   private boolean extendedFields;
   private boolean forbidden;
   private LongSupplier nanoClock;
+  private KeyCertOptions keyCertOptions;
 
   /** Creates options with every default. */
   public SimulatorOptions() {
@@ -139,6 +141,7 @@ public class SimulatorOptions {
     extendedFields = other.extendedFields;
     forbidden = other.forbidden;
     nanoClock = other.nanoClock;
+    keyCertOptions = other.keyCertOptions == null ? null : other.keyCertOptions.copy();
   }
 
   /**
@@ -497,6 +500,20 @@ public class SimulatorOptions {
       throw new IllegalArgumentException(name + " must be >= 0: " + value);
     }
     return value;
+  }
+
+  /** @return the server's key and certificate when it serves HTTPS, else {@code null} (plain HTTP; the default) */
+  public KeyCertOptions getKeyCertOptions() {
+    return keyCertOptions;
+  }
+
+  /**
+   * Serves HTTPS with this key and certificate ({@code null}: plain HTTP). Not part of {@link #toJson()}: tests
+   * use it to check how a client treats a certificate it does or does not trust.
+   */
+  public SimulatorOptions setKeyCertOptions(KeyCertOptions keyCertOptions) {
+    this.keyCertOptions = keyCertOptions;
+    return this;
   }
 
   @Override

@@ -51,6 +51,9 @@ final class SimulatorVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     HttpServerOptions serverOptions = new HttpServerOptions().setHost(options.getHost()).setPort(options.getPort());
+    if (options.getKeyCertOptions() != null) {
+      serverOptions.setSsl(true).setKeyCertOptions(options.getKeyCertOptions());
+    }
     return vertx.createHttpServer(serverOptions)
         .requestHandler(this::route)
         .listen()
@@ -254,6 +257,16 @@ final class SimulatorVerticle extends VerticleBase {
       case RESET:
         stats.countReset();
         req.connection().close();
+        break;
+      case RESET_MID_BODY:
+        stats.countReset();
+        Buffer whole = Buffer.buffer(answer(service, address).encode());
+        resp.setStatusCode(200)
+            .putHeader("Content-Type", "application/json")
+            .putHeader("Content-Length", String.valueOf(whole.length()));
+        resp.write(whole.getBuffer(0, whole.length() / 2));
+        // Let the headers and the first half reach the client before the connection goes away.
+        vertx.setTimer(20, t -> req.connection().close());
         break;
       case HANG:
         stats.countHang();

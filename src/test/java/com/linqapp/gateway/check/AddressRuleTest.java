@@ -86,6 +86,44 @@ class AddressRuleTest {
     }
   }
 
+  @Test
+  @DisplayName("randomized with a region: only ASCII digits and ( ) . - space normalize, always to a possible ASCII E.164")
+  void randomizedWithRegion() {
+    PhoneNumberUtil phones = PhoneNumberUtil.getInstance();
+    Random random = new Random(7);
+    String lookAlikes = "１２３٣۳३𝟑⁵₅ⅣOo\u00a0\u200b\n";
+    String separators = " -().";
+    int accepted = 0;
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder candidate = new StringBuilder(random.nextBoolean() ? "+" : "");
+      int length = 7 + random.nextInt(12);
+      for (int j = 0; j < length; j++) {
+        int pick = random.nextInt(20);
+        if (pick < 16) {
+          candidate.append((char) ('0' + random.nextInt(10)));
+        } else if (pick < 19) {
+          candidate.append(separators.charAt(random.nextInt(separators.length())));
+        } else {
+          candidate.appendCodePoint(lookAlikes.codePoints().toArray()[random.nextInt((int) lookAlikes.codePoints().count())]);
+        }
+      }
+      String address = candidate.toString();
+      boolean onlyAscii = address.matches("^\\+?[0-9 ().\\-]*$");
+      String normalized;
+      try {
+        normalized = us.normalize(Service.RCS, address);
+      } catch (CheckException e) {
+        assertThat(e.code()).isEqualTo(1002);
+        continue;
+      }
+      accepted++;
+      assertThat(onlyAscii).as("accepted %s", address).isTrue();
+      assertThat(normalized).as(address).matches("^\\+[1-9][0-9]{6,14}$");
+      assertThat(possible(phones, normalized)).as(address).isTrue();
+    }
+    assertThat(accepted).as("the generator also makes acceptable numbers").isGreaterThan(1_000);
+  }
+
   private static boolean possible(PhoneNumberUtil phones, String address) {
     try {
       return phones.isPossibleNumber(phones.parse(address, null));

