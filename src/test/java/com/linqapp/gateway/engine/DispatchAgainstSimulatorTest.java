@@ -1,5 +1,6 @@
 package com.linqapp.gateway.engine;
 
+import static com.linqapp.gateway.support.GatewayHarness.addresses;
 import static com.linqapp.gateway.support.GatewayHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,13 +44,6 @@ class DispatchAgainstSimulatorTest {
     }
   }
 
-  private static List<String> addresses(int count, String prefix) {
-    List<String> addresses = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      addresses.add(prefix + String.format("%04d", i));
-    }
-    return addresses;
-  }
 
   private void assertAnsweredCorrectly(List<String> addresses, List<CheckResult> results) {
     assertThat(results).hasSameSizeAs(addresses);

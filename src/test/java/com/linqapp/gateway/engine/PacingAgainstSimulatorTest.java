@@ -1,5 +1,7 @@
 package com.linqapp.gateway.engine;
 
+import static com.linqapp.gateway.support.GatewayHarness.addresses;
+import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static com.linqapp.gateway.support.GatewayHarness.envelopeError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,13 +46,6 @@ class PacingAgainstSimulatorTest {
     }
   }
 
-  private static List<String> addresses(int count, String prefix) {
-    List<String> addresses = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      addresses.add(prefix + String.format("%04d", i));
-    }
-    return addresses;
-  }
 
   private static <T> T await(Future<T> future, long seconds) {
     try {
@@ -164,12 +159,4 @@ class PacingAgainstSimulatorTest {
     gw.sim().resetStats();
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

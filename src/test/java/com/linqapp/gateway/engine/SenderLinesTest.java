@@ -1,5 +1,6 @@
 package com.linqapp.gateway.engine;
 
+import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.RCS_ROUTE;
@@ -150,12 +151,4 @@ class SenderLinesTest {
     assertThat(gw.sim().stats().requestsFrom(line)).isEqualTo(1);
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.http;
 
+import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.RCS_ROUTE;
@@ -232,12 +233,4 @@ class CacheAndCoalescingTest {
     assertThat(gw.sim().stats().checkRequests()).isEqualTo(callsBefore);
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

@@ -237,4 +237,23 @@ public final class GatewayHarness implements AutoCloseable {
     }
     return error;
   }
+
+  /** Waits on the test thread (never an event loop): for tests that let real time pass. */
+  public static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** {@code count} distinct addresses: {@code prefix} followed by four digits. */
+  public static List<String> addresses(int count, String prefix) {
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      addresses.add(prefix + String.format("%04d", i));
+    }
+    return addresses;
+  }
 }
