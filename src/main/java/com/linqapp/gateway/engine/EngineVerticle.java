@@ -143,12 +143,14 @@ public final class EngineVerticle extends VerticleBase {
 
   /**
    * A budget's pace: the configured limit when known (per line with the line scope), else learnt from 429s.
-   * At a known limit one token of Linq's burst is kept in reserve: pacing exactly at Linq's edge turns any
-   * transit jitter (a request arriving a little earlier than the one before it) into a 429 and a pause.
+   * At a known limit a quarter of Linq's burst (at least one) is kept in reserve: pacing exactly at Linq's
+   * edge turns any transit jitter (requests bunching on their way) into a 429, and a 429 costs a whole
+   * Retry-After pause; the reserve costs only burst/4 ÷ rate once.
    */
   private SendPacer pacer() {
+    int burst = config.rateLimitBurst();
     return config.rateLimitPerSecond() > 0
-        ? SendPacer.fixed(config.rateLimitPerSecond(), Math.max(1, config.rateLimitBurst() - 1))
+        ? SendPacer.fixed(config.rateLimitPerSecond(), Math.max(1, burst - Math.max(1, burst / 4)))
         : SendPacer.adaptive();
   }
 

@@ -11,6 +11,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -30,6 +33,9 @@ public final class GatewayMetrics implements DispatchListener {
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Allowed rate in thousandths of a check per second; -1 when unpaced. */
   private final AtomicLong rateMilli = new AtomicLong(-1);
+  /** Counters on the per-request path, looked up once: Micrometer's own lookup allocates ids and tags. */
+  private final Map<CheckResult.Source, Counter> results = new EnumMap<>(CheckResult.Source.class);
+  private final Map<String, Counter> clientRequests = new ConcurrentHashMap<>();
 
   public GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -46,6 +52,10 @@ public final class GatewayMetrics implements DispatchListener {
         .description("Checks waiting for Linq").register(registry);
     Gauge.builder("linq_in_flight", inFlight, AtomicInteger::get).description("Requests to Linq in flight")
         .register(registry);
+    for (CheckResult.Source source : CheckResult.Source.values()) {
+      results.put(source, Counter.builder("gateway_cache").tag("result", source.header())
+          .description("How checks were answered").register(registry));
+    }
     Gauge.builder("linq_pacing_rate", rateMilli, value -> value.get() < 0 ? Double.NaN : value.get() / 1000.0)
         .description("Checks per second the gateway allows itself (configured or learnt); NaN before any limit")
         .register(registry);
@@ -114,12 +124,14 @@ public final class GatewayMetrics implements DispatchListener {
 
   /** How a check was answered: {@code hit}, {@code miss}, {@code coalesced} or {@code stale}. */
   public void onResult(CheckResult.Source source) {
-    registry.counter("gateway_cache", "result", source.header()).increment();
+    results.get(source).increment();
   }
 
   /** A client request: route template, HTTP status and client name. */
   public void onClientRequest(String route, int status, String client) {
-    registry.counter("gateway_client_requests", "route", route, "status", String.valueOf(status),
-        "client", client).increment();
+    clientRequests.computeIfAbsent(route + ' ' + status + ' ' + client, key -> Counter
+            .builder("gateway_client_requests").description("Client requests by route, status and client name")
+            .tags("route", route, "status", String.valueOf(status), "client", client).register(registry))
+        .increment();
   }
 }
