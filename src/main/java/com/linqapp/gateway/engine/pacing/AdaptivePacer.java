@@ -16,7 +16,7 @@ package com.linqapp.gateway.engine.pacing;
  *       ceiling {@code wMax}, and the allowed rate drops to {@code BETA * wMax} (multiplicative
  *       decrease: never resume at the speed that was refused).
  *   <li>On every other answer the rate climbs back along the CUBIC curve
- *       {@code W(t) = c (t - k)^3 + wMax}, t = seconds since the last 429: fast while far below the
+ *       {@code W(t) = c (t - k)^3 + P}, t = seconds since the last 429: fast while far below the
  *       old ceiling, flat near it (where the limit probably is), then accelerating past it to find
  *       headroom if the limit went up. Growth is capped at twice the measured rate, so a rate the
  *       sender never used is not granted on credit.
@@ -37,6 +37,14 @@ package com.linqapp.gateway.engine.pacing;
  *   <li><b>A burst is measured.</b> Before the first complete bucket the EWMA knows nothing, so the
  *       sends in the current bucket divided by its width stand in for it (otherwise the first 429 of
  *       an unpaced burst would set the rate to the floor).
+ *   <li><b>A plateau below the ceiling, held before probing.</b> The curve levels off at
+ *       {@code P = (1 - HEADROOM) wMax} rather than at {@code wMax}, and stays there for a hold time
+ *       before probing above it. Each Linq 429 costs a whole {@code Retry-After} pause (whole seconds),
+ *       so probing into the ceiling every few seconds, as plain CUBIC does, costs more than it finds.
+ *       A 429 found by a probe above the plateau confirms the ceiling: the rate returns straight to the
+ *       plateau (no 0.7 cut — it was the probe that was too fast, not the plateau) and the hold doubles
+ *       (from {@value #BASE_HOLD_SECONDS} s up to {@value #MAX_HOLD_SECONDS} s). A 429 at or below the
+ *       plateau means the limit dropped: the usual 0.7 cut, and the hold resets.
  *   <li><b>A floor</b> of {@value #MIN_RATE}/s: one request every 20 s still probes.
  *   <li><b>Share.</b> The learnt rate is the account's; this pacer sends at {@code share} of it, and
  *       measured rates are divided by {@code share} before they are compared with it.
@@ -58,6 +66,12 @@ final class AdaptivePacer implements SendPacer {
   static final double MIN_RATE = 0.05;
   /** The climb back to the old ceiling takes at least this many requests' time at that ceiling. */
   static final double MIN_RECOVERY_SENDS = 10;
+  /** The curve levels off this far below the ceiling, so jitter around the limit does not cost 429s. */
+  static final double HEADROOM = 0.05;
+  /** Time spent on the plateau before probing above it, after a first decrease. */
+  static final double BASE_HOLD_SECONDS = 5;
+  /** Each probe that finds the same ceiling doubles the hold, up to this. */
+  static final double MAX_HOLD_SECONDS = 60;
 
   private static final long UNSET = Long.MIN_VALUE;
 
@@ -72,8 +86,11 @@ final class AdaptivePacer implements SendPacer {
   private long refilledAt = UNSET;
 
   private double wMax;
+  /** Seconds from the start of the curve to the plateau (0 when a probe confirmed the ceiling). */
   private double k;
   private double c = CUBIC_SCALE;
+  /** Seconds spent on the plateau before probing above it. */
+  private double hold;
   /** Start of the current curve: the first send after the last 429 (or the first answer). */
   private long lastThrottleAt = UNSET;
   private boolean sentSinceThrottle = true;
@@ -134,10 +151,23 @@ final class AdaptivePacer implements SendPacer {
     if (lastThrottleAt == UNSET) {
       lastThrottleAt = now; // a starting rate: the curve starts at the first answer
     }
-    double t = (now - lastThrottleAt) / 1000.0;
-    double cubic = c * Math.pow(t - k, 3) + wMax;
     double cap = MAX_GROWTH_OVER_MEASURED * measuredAccountRate();
-    setFillRate(now, Math.max(fillRate, Math.min(cubic, cap)));
+    setFillRate(now, Math.max(fillRate, Math.min(curve((now - lastThrottleAt) / 1000.0), cap)));
+  }
+
+  /**
+   * The allowed rate {@code t} seconds into the curve: the CUBIC climb to the plateau (just below the
+   * last ceiling), the plateau for {@link #hold} seconds, then CUBIC probing above it.
+   */
+  private double curve(double t) {
+    double plateau = (1 - HEADROOM) * wMax;
+    if (t < k) {
+      return c * Math.pow(t - k, 3) + plateau;
+    }
+    if (t < k + hold) {
+      return plateau;
+    }
+    return c * Math.pow(t - k - hold, 3) + plateau;
   }
 
   @Override
@@ -147,15 +177,27 @@ final class AdaptivePacer implements SendPacer {
     }
     sentSinceThrottle = false;
     double measured = measuredAccountRate();
+    // A 429 while probing above the plateau found the ceiling again: the limit sits just below the rate
+    // that was refused. Go back to the plateau at once and probe less often. A 429 at or below the
+    // plateau means the limit dropped: the classic multiplicative decrease, and probing resets.
+    boolean probing = enabled && wMax > 0 && fillRate > (1 - HEADROOM) * wMax;
     wMax = Math.max(MIN_RATE, enabled ? Math.min(measured, fillRate) : measured);
-    k = Math.max(Math.cbrt(wMax * (1 - BETA) / CUBIC_SCALE), MIN_RECOVERY_SENDS / wMax);
-    c = wMax * (1 - BETA) / (k * k * k);
+    double standardK = Math.max(Math.cbrt(wMax * (1 - BETA) / CUBIC_SCALE), MIN_RECOVERY_SENDS / wMax);
+    c = wMax * (1 - BETA) / (standardK * standardK * standardK);
     lastThrottleAt = now;
     if (!enabled) {
       enabled = true;
       refilledAt = now;
     }
-    setFillRate(now, Math.max(MIN_RATE, BETA * wMax));
+    if (probing) {
+      k = 0;
+      hold = Math.min(MAX_HOLD_SECONDS, Math.max(BASE_HOLD_SECONDS, 2 * hold));
+      setFillRate(now, Math.max(MIN_RATE, (1 - HEADROOM) * wMax));
+    } else {
+      k = standardK;
+      hold = BASE_HOLD_SECONDS;
+      setFillRate(now, Math.max(MIN_RATE, BETA * wMax));
+    }
     tokens = Math.min(tokens, 0); // resume at the steady rate, not with a burst
   }
 
