@@ -32,6 +32,14 @@ public interface ResultCache {
   /** Stores a Linq answer fetched now. */
   Future<Void> put(CheckKey key, CheckAnswer answer);
 
+  /**
+   * Completes when the last {@link #put} of {@code key} can be read by every reader of the cache (another
+   * node's, for a shared one), so a caller answered from it finds it wherever it asks next. Never fails.
+   */
+  default Future<Void> written(CheckKey key) {
+    return Future.succeededFuture();
+  }
+
   /** Milliseconds since the epoch on the cache's clock, to judge entries. */
   long now();
 }

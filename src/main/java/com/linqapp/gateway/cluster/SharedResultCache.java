@@ -37,6 +37,8 @@ public final class SharedResultCache implements ResultCache {
   private final IMap<String, String> shared;
   private final String salt;
   private final long staleRetentionMillis;
+  /** Writes to the shared map not yet acknowledged, so the engine answers only once other nodes can read. */
+  private final java.util.Map<CheckKey, Future<Void>> writing = new java.util.concurrent.ConcurrentHashMap<>();
 
   public SharedResultCache(ClusterNode node, CaffeineResultCache near, long staleRetentionMillis) {
     this.near = near;
@@ -68,8 +70,17 @@ public final class SharedResultCache implements ResultCache {
     if (stored == null) {
       return Future.succeededFuture();
     }
-    return onCallerContext(shared.setAsync(hash(key), encode(stored),
+    Future<Void> write = onCallerContext(shared.setAsync(hash(key), encode(stored),
         stored.ttlMillis() + staleRetentionMillis, TimeUnit.MILLISECONDS)).mapEmpty();
+    writing.put(key, write);
+    write.onComplete(done -> writing.remove(key, write));
+    return write;
+  }
+
+  @Override
+  public Future<Void> written(CheckKey key) {
+    Future<Void> write = writing.get(key);
+    return write == null ? Future.succeededFuture() : write.otherwiseEmpty();
   }
 
   /** Hazelcast completes on its own threads: continue on the caller's Vert.x context when there is one. */

@@ -36,7 +36,9 @@ public final class CheckService {
       if (staleAllowed && dispatcher.pausedUntil(engineNow) > engineNow) {
         return Future.succeededFuture(cached.asResult(Source.STALE, now));
       }
-      Future<CheckResult> fresh = dispatcher.submit(request);
+      // answer once the shared cache holds it, so the caller's next check on any node is a hit
+      Future<CheckResult> fresh = dispatcher.submit(request)
+          .compose(result -> cache.written(request.key()).map(result));
       return staleAllowed ? fresh.recover(failure -> staleOr(failure, cached)) : fresh;
     });
   }

@@ -420,6 +420,7 @@ public final class Dispatcher {
     boolean newPause = !budget.gate.paused(now);
     budget.gate.onThrottled(now, limited.delayMillis());
     budget.pacer.onThrottle(now);
+    budget.pacer.onPauseEnd(now + limited.delayMillis());
     if (newPause) {
       listener.onPause(budget.line, limited.delayMillis());
       logFor(log.atInfo(), flight).log("Linq rate limited {} (trace {}); pausing its dispatch for {} ms", budget,
@@ -619,9 +620,14 @@ public final class Dispatcher {
    */
   public void pauseUntil(String line, long until) {
     if (line == null) {
-      allBudgets().forEach(budget -> budget.gate.pauseUntil(until));
+      allBudgets().forEach(budget -> {
+        budget.gate.pauseUntil(until);
+        budget.pacer.onPauseEnd(until);
+      });
     } else {
-      lines.computeIfAbsent(line, this::newBudget).gate.pauseUntil(until);
+      SenderBudget budget = lines.computeIfAbsent(line, this::newBudget);
+      budget.gate.pauseUntil(until);
+      budget.pacer.onPauseEnd(until);
     }
     answerWaitersBeyondPauses(scheduler.now());
     pump();

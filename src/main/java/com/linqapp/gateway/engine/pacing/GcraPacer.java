@@ -26,9 +26,13 @@ final class GcraPacer implements SendPacer {
     recompute();
   }
 
+  /**
+   * A share splits the burst as well as the rate: N nodes each bursting the whole account's burst would
+   * send N × burst at once, and Linq's bucket holds one burst.
+   */
   private void recompute() {
     intervalMillis = 1000.0 / (limitPerSecond * share);
-    toleranceMillis = (burst - 1) * intervalMillis;
+    toleranceMillis = (Math.max(1.0, burst * share) - 1) * intervalMillis;
   }
 
   @Override
@@ -53,6 +57,11 @@ final class GcraPacer implements SendPacer {
   @Override
   public void onThrottle(long now) {
     theoreticalArrival = Math.max(theoreticalArrival, now + toleranceMillis);
+  }
+
+  @Override
+  public void onPauseEnd(long until) {
+    theoreticalArrival = Math.max(theoreticalArrival, until + toleranceMillis);
   }
 
   @Override

@@ -26,6 +26,13 @@ public interface SendPacer {
   /** Linq answered 429: the limit was exceeded. */
   void onThrottle(long now);
 
+  /**
+   * A 429 pause (this node's, or one announced by another node of the cluster) ends at {@code until}:
+   * Linq's bucket is empty then, so sending resumes at the steady pace rather than in a burst.
+   */
+  default void onPauseEnd(long until) {
+  }
+
   /** Requests per second currently allowed ({@link Double#POSITIVE_INFINITY} when unpaced). */
   double rate();
 

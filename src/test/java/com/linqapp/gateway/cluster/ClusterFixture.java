@@ -1,0 +1,182 @@
+package com.linqapp.gateway.cluster;
+
+import static com.linqapp.gateway.support.GatewayHarness.await;
+
+import com.hazelcast.config.Config;
+import com.linqapp.gateway.app.Gateway;
+import com.linqapp.gateway.config.ConfigLoader;
+import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.metrics.GatewayMetrics;
+import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.support.GatewayHarness;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Gateway nodes clustered on loopback in this JVM: each joins through {@link ClusterNode#join} (the
+ * production path, with conf/hazelcast.xml) with its own Hazelcast port, and serves through
+ * {@link Gateway#serve} on its own HTTP port, all in front of one simulator.
+ */
+final class ClusterFixture {
+
+  static final String KEY = GatewayHarness.KEY_A;
+
+  private ClusterFixture() {
+  }
+
+  /** A gateway node: its membership, the running gateway, its HTTP port. */
+  record Node(ClusterNode cluster, Gateway gateway, GatewayConfig config) {
+    Vertx vertx() {
+      return cluster.vertx();
+    }
+
+    int httpPort() {
+      return config.httpPort();
+    }
+  }
+
+  /** A cluster name no other run shares. */
+  static String uniqueName(Class<?> testClass) {
+    return "it-" + testClass.getSimpleName() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  static List<Integer> ports(int n) {
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> GatewayHarness.freePort()).toList();
+  }
+
+  static String members(List<Integer> ports) {
+    return ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+  }
+
+  /** The gateway's configuration as a node of {@code name}, merged over the built-in defaults. */
+  static GatewayConfig config(String name, int port, List<Integer> memberPorts, LinqSimulator sim, JsonObject overrides) {
+    JsonObject settings = new JsonObject()
+        .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
+        .put("LINQ_API_V3_API_KEY", sim.apiKey())
+        .put("GATEWAY_HTTP_HOST", "127.0.0.1")
+        .put("GATEWAY_HTTP_PORT", GatewayHarness.freePort())
+        .put("GATEWAY_API_KEYS", "team-a=" + GatewayHarness.KEY_A + ",team-b=" + GatewayHarness.KEY_B)
+        .put("GATEWAY_CLUSTER", true)
+        .put("GATEWAY_CLUSTER_NAME", name)
+        .put("GATEWAY_CLUSTER_HOST", "127.0.0.1")
+        .put("GATEWAY_CLUSTER_PORT", port)
+        .put("GATEWAY_CLUSTER_MEMBERS", members(memberPorts))
+        .mergeIn(overrides);
+    return GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
+  }
+
+  /** Joins as the CLI's {@code serve} does, then serves. */
+  static Future<Node> start(GatewayConfig config) {
+    return ClusterNode.join(config.clusterOptions(), new VertxOptions(), null)
+        .compose(node -> Gateway.serve(node.vertx(), config, GatewayMetrics.create(), node)
+            .map(gateway -> new Node(node, gateway, config)));
+  }
+
+  /** Starts every node at once (Hazelcast's join is slow; in parallel they overlap). */
+  static List<Node> startAll(List<GatewayConfig> configs) {
+    List<Future<Node>> starting = configs.stream().map(ClusterFixture::start).toList();
+    return starting.stream().map(f -> awaitLong(f)).toList();
+  }
+
+  /**
+   * A foreign Vert.x application: not the gateway's code, a hand-made Hazelcast configuration with only
+   * the cluster's name, its own port, the TCP/IP members and multicast off.
+   */
+  static Vertx foreign(String name, int port, List<Integer> memberPorts) {
+    Config config = new Config();
+    config.setClusterName(name);
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
+    config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
+    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
+        .setMembers(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    return awaitLong(Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered());
+  }
+
+  static WebClient web(Vertx vertx) {
+    return WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setKeepAlive(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(128));
+  }
+
+  static Future<HttpResponse<Buffer>> checkAsync(WebClient web, int port, String address, String... headers) {
+    var request = web.post(port, "127.0.0.1", GatewayHarness.IMESSAGE_ROUTE)
+        .putHeader("Authorization", "Bearer " + KEY).putHeader("Content-Type", "application/json");
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      request.putHeader(headers[i], headers[i + 1]);
+    }
+    return request.sendBuffer(Buffer.buffer(new JsonObject().put("address", address).encode()));
+  }
+
+  static HttpResponse<Buffer> check(WebClient web, int port, String address, String... headers) {
+    return await(checkAsync(web, port, address, headers));
+  }
+
+  static HttpResponse<Buffer> get(WebClient web, int port, String path) {
+    return await(web.get(port, "127.0.0.1", path).send());
+  }
+
+  /** The engine check's data in a health report ({@code /health} or {@code /health/ready}). */
+  static JsonObject engineData(HttpResponse<Buffer> health) {
+    JsonArray checks = health.bodyAsJsonObject().getJsonArray("checks");
+    for (int i = 0; i < checks.size(); i++) {
+      JsonObject check = checks.getJsonObject(i);
+      if ("engine".equals(check.getString("id"))) {
+        return check.getJsonObject("data", new JsonObject());
+      }
+    }
+    throw new AssertionError("no engine check in " + health.bodyAsString());
+  }
+
+  /** Closes a node's Vert.x (it leaves the cluster); never throws. */
+  static void close(Node node) {
+    if (node == null) {
+      return;
+    }
+    try {
+      node.vertx().close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // closing already, or gone
+    }
+  }
+
+  static void close(Vertx vertx) {
+    if (vertx == null) {
+      return;
+    }
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception ignored) {
+      // closing already
+    }
+  }
+
+  /** Hazelcast joins take seconds: a longer wait than the harness's. */
+  static <T> T awaitLong(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** A distinct, valid US number for each {@code (block, i)}. */
+  static String phone(int block, int i) {
+    return String.format("+1202%03d%04d", 200 + block, i);
+  }
+}

@@ -1,0 +1,78 @@
+package com.linqapp.gateway.cluster;
+
+import static com.linqapp.gateway.support.GatewayHarness.await;
+import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.sim.SimulatorOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The account's limit split over the members, and given back to the survivor when one leaves. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterRebalanceTest {
+
+  private Vertx clientVertx;
+  private LinqSimulator sim;
+  private WebClient web;
+  private ClusterFixture.Node a;
+  private ClusterFixture.Node b;
+
+  @BeforeAll
+  void startCluster() {
+    clientVertx = Vertx.vertx();
+    sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
+    web = ClusterFixture.web(clientVertx);
+    String name = ClusterFixture.uniqueName(getClass());
+    List<Integer> ports = ClusterFixture.ports(2);
+    JsonObject overrides = new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20);
+    List<ClusterFixture.Node> nodes = ClusterFixture.startAll(List.of(
+        ClusterFixture.config(name, ports.get(0), ports, sim, overrides),
+        ClusterFixture.config(name, ports.get(1), ports, sim, overrides)));
+    a = nodes.get(0);
+    b = nodes.get(1);
+  }
+
+  @AfterAll
+  void stopCluster() {
+    ClusterFixture.close(b);
+    ClusterFixture.close(a);
+    if (web != null) {
+      web.close();
+    }
+    ClusterFixture.close(clientVertx);
+  }
+
+  private double rate(ClusterFixture.Node node) {
+    return ClusterFixture.engineData(ClusterFixture.get(web, node.httpPort(), "/health")).getDouble("rate");
+  }
+
+  private int members(ClusterFixture.Node node) {
+    JsonObject cluster = ClusterFixture.engineData(ClusterFixture.get(web, node.httpPort(), "/health"))
+        .getJsonObject("cluster");
+    return cluster.getInteger("members");
+  }
+
+  @Test
+  @DisplayName("LINQ_RATE_LIMIT_PER_SECOND=20 on two nodes: each paces at 10; when one leaves the survivor paces at 20")
+  void splitAndRebalance() {
+    eventually(Duration.ofSeconds(10), "both nodes report 2 members and rate 10", () ->
+        members(a) == 2 && members(b) == 2 && rate(a) == 10.0 && rate(b) == 10.0);
+
+    ClusterFixture.close(b);
+
+    eventually(Duration.ofSeconds(5), "the survivor reports rate 20", () -> rate(a) == 20.0);
+    assertThat(members(a)).isEqualTo(1);
+    assertThat(ClusterFixture.get(web, a.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
+    assertThat(ClusterFixture.check(web, a.httpPort(), ClusterFixture.phone(6, 1)).statusCode()).isEqualTo(200);
+  }
+}

@@ -1,0 +1,185 @@
+package com.linqapp.gateway.cluster;
+
+import static com.linqapp.gateway.cluster.ClusterFixture.awaitLong;
+import static com.linqapp.gateway.support.GatewayHarness.await;
+import static com.linqapp.gateway.support.GatewayHarness.awaitFailure;
+import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.bus.CapabilityBus;
+import com.linqapp.gateway.sim.Fault;
+import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.sim.SimulatorOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Two gateway nodes and a foreign Vert.x application clustered on loopback, one simulator: the event
+ * bus across nodes, a foreign application's use of {@code capability.check}, the shared 429 pause and
+ * the shared answer cache. The nodes are shared by the tests (Hazelcast joins are slow); each test uses
+ * addresses of its own and resets the simulator's counters.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterSharingTest {
+
+  private Vertx clientVertx;
+  private LinqSimulator sim;
+  private WebClient web;
+  private ClusterFixture.Node a;
+  private ClusterFixture.Node b;
+  private Vertx foreign;
+
+  @BeforeAll
+  void startCluster() {
+    clientVertx = Vertx.vertx();
+    sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
+    web = ClusterFixture.web(clientVertx);
+    String name = ClusterFixture.uniqueName(getClass());
+    List<Integer> ports = ClusterFixture.ports(3);
+    JsonObject overrides = new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 40);
+    List<ClusterFixture.Node> nodes = ClusterFixture.startAll(List.of(
+        ClusterFixture.config(name, ports.get(0), ports, sim, overrides),
+        ClusterFixture.config(name, ports.get(1), ports, sim, overrides)));
+    a = nodes.get(0);
+    b = nodes.get(1);
+    foreign = ClusterFixture.foreign(name, ports.get(2), ports);
+    eventually(Duration.ofSeconds(15), "both nodes see three members", () ->
+        a.cluster().members() == 3 && b.cluster().members() == 3);
+  }
+
+  @AfterAll
+  void stopCluster() {
+    ClusterFixture.close(foreign);
+    ClusterFixture.close(b);
+    ClusterFixture.close(a);
+    if (web != null) {
+      web.close();
+    }
+    ClusterFixture.close(clientVertx);
+  }
+
+  @BeforeEach
+  void reset() {
+    sim.noFaults().noRateLimit().latency(0, 0);
+    sim.resetStats();
+  }
+
+  private static DeliveryOptions timeout(long millis) {
+    return new DeliveryOptions().setSendTimeout(millis);
+  }
+
+  @Test
+  @DisplayName("a check sent on node B's event bus is answered; a bad address fails with code 400 and the envelope")
+  void crossNodeRequestReply() {
+    String phone = ClusterFixture.phone(1, 1);
+    Message<JsonObject> reply = await(b.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
+        new JsonObject().put("service", "imessage").put("address", phone).put("timeout_ms", 5_000), timeout(10_000)));
+    assertThat(reply.body().getString("address")).isEqualTo(phone);
+    assertThat(reply.body().getBoolean("available")).isEqualTo(LinqSimulator.expectedAvailable("iMessage", phone, 70));
+    assertThat(reply.body().getBoolean("cached")).isFalse();
+    assertThat(sim.stats().requestsFor(phone)).isEqualTo(1);
+
+    // sent from A as well: whichever node serves it, the shared cache answers
+    Message<JsonObject> again = await(a.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
+        new JsonObject().put("service", "imessage").put("address", phone), timeout(40_000)));
+    assertThat(again.body().getBoolean("cached")).isTrue();
+    assertThat(sim.stats().requestsFor(phone)).isEqualTo(1);
+
+    Throwable failure = awaitFailure(b.vertx().eventBus().request(CapabilityBus.CHECK,
+        new JsonObject().put("service", "imessage").put("address", "not-an-address"), timeout(10_000)));
+    assertThat(failure).isInstanceOf(ReplyException.class);
+    ReplyException error = (ReplyException) failure;
+    assertThat(error.failureCode()).isEqualTo(400);
+    JsonObject envelope = new JsonObject(error.getMessage());
+    assertThat(envelope.getBoolean("success")).isFalse();
+    assertThat(envelope.getJsonObject("error").getInteger("status")).isEqualTo(400);
+    assertThat(envelope.getJsonObject("error").getInteger("code")).isEqualTo(1002);
+    assertThat(sim.stats().checkRequests()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("a foreign Vert.x application joined by name and members uses capability.check with a raw JsonObject")
+  void foreignApplication() {
+    String phone = ClusterFixture.phone(2, 1);
+    Message<JsonObject> reply = await(foreign.eventBus().<JsonObject>request(CapabilityBus.CHECK,
+        new JsonObject().put("service", "rcs").put("address", phone).put("timeout_ms", 5_000), timeout(10_000)));
+    assertThat(reply.body().fieldNames()).containsExactlyInAnyOrder("address", "available", "cached", "age");
+    assertThat(reply.body().getBoolean("available")).isEqualTo(LinqSimulator.expectedAvailable("RCS", phone, 70));
+
+    Throwable failure = awaitFailure(foreign.eventBus().request(CapabilityBus.CHECK,
+        new JsonObject().put("service", "rcs").put("address", "someone@example.com"), timeout(10_000)));
+    assertThat(((ReplyException) failure).failureCode()).isEqualTo(400);
+    assertThat(new JsonObject(failure.getMessage()).getJsonObject("error").getInteger("code")).isEqualTo(1002);
+
+    Throwable missing = awaitFailure(foreign.eventBus().request(CapabilityBus.CHECK,
+        new JsonObject().put("service", "imessage"), timeout(10_000)));
+    assertThat(((ReplyException) missing).failureCode()).isEqualTo(400);
+    assertThat(new JsonObject(missing.getMessage()).getJsonObject("error").getInteger("code")).isEqualTo(1001);
+  }
+
+  @Test
+  @DisplayName("an address checked on node A and then on node B costs one upstream call: B answers X-Cache: hit")
+  void sharedCache() {
+    String phone = ClusterFixture.phone(3, 1);
+    HttpResponse<Buffer> first = ClusterFixture.check(web, a.httpPort(), phone);
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.getHeader("X-Cache")).isEqualTo("miss");
+
+    HttpResponse<Buffer> second = ClusterFixture.check(web, b.httpPort(), phone);
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(second.getHeader("X-Cache")).isEqualTo("hit");
+    assertThat(second.bodyAsJsonObject()).isEqualTo(first.bodyAsJsonObject());
+    assertThat(sim.stats().requestsFor(phone)).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("/health and /health/ready show the cluster (active, members) and each node's share of the rate")
+  void healthShowsCluster() {
+    for (ClusterFixture.Node node : List.of(a, b)) {
+      HttpResponse<Buffer> ready = ClusterFixture.get(web, node.httpPort(), "/health/ready");
+      assertThat(ready.statusCode()).isEqualTo(200);
+      JsonObject cluster = ClusterFixture.engineData(ready).getJsonObject("cluster");
+      assertThat(cluster.getBoolean("active")).isTrue();
+      assertThat(cluster.getInteger("members")).isEqualTo(3);
+      HttpResponse<Buffer> health = ClusterFixture.get(web, node.httpPort(), "/health");
+      assertThat(health.statusCode()).isEqualTo(200);
+      // 40/s split over three members (the foreign application counts as one)
+      assertThat(ClusterFixture.engineData(health).getDouble("rate")).isCloseTo(40.0 / 3, org.assertj.core.data.Offset.offset(0.01));
+    }
+  }
+
+  @Test
+  @DisplayName("a 429 on one node under load pauses both: nobody sends inside the pause")
+  void sharedPause() {
+    sim.latency(20, 0);
+    List<Future<HttpResponse<Buffer>>> calls = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      calls.add(ClusterFixture.checkAsync(web, a.httpPort(), ClusterFixture.phone(4, i), "X-Request-Timeout-Ms", "20000"));
+      calls.add(ClusterFixture.checkAsync(web, b.httpPort(), ClusterFixture.phone(5, i), "X-Request-Timeout-Ms", "20000"));
+    }
+    eventually(Duration.ofSeconds(10), "load reaches the simulator", () -> sim.stats().checkRequests() >= 10);
+    sim.failNext(Fault.rateLimited(2), 1);
+    List<HttpResponse<Buffer>> responses = awaitLong(Future.all(calls).map(all -> all.<HttpResponse<Buffer>>list()));
+
+    assertThat(sim.stats().rateLimited429()).isEqualTo(1);
+    assertThat(sim.stats().requestsInsidePause()).isZero();
+    assertThat(responses).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+    assertThat(sim.stats().answered()).isEqualTo(100);
+  }
+}
