@@ -419,7 +419,7 @@ public final class Dispatcher {
   private void onRateLimited(Flight flight, SenderBudget budget, LinqOutcome.RateLimited limited, long now) {
     boolean newPause = !budget.gate.paused(now);
     budget.gate.onThrottled(now, limited.delayMillis());
-    budget.pacer.onThrottle(now);
+    budget.pacer.onThrottle(now, limited.delayMillis());
     budget.pacer.onPauseEnd(now + limited.delayMillis());
     if (newPause) {
       listener.onPause(budget.line, limited.delayMillis());

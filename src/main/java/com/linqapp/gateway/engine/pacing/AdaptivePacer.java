@@ -70,8 +70,18 @@ final class AdaptivePacer implements SendPacer {
   static final double HEADROOM = 0.05;
   /** Time spent on the plateau before probing above it, after a first decrease. */
   static final double BASE_HOLD_SECONDS = 5;
-  /** Each probe that finds the same ceiling doubles the hold, up to this. */
+  /** Each probe that finds the same ceiling doubles the hold, up to this... */
   static final double MAX_HOLD_SECONDS = 60;
+  /** ...or this many requests' time, at a slow limit. */
+  static final double MAX_HOLD_SENDS = 100;
+  /** A probe refused above this multiple of the ceiling means the limit went up. */
+  static final double RAISE_ON_PROBE = 1.2;
+  /** Shortest window a rate is measured over. */
+  static final long MIN_MEASURE_MILLIS = 100;
+  /** After the first 429 the rate doubles at most this often until the next 429 (slow start)... */
+  static final long SLOW_START_DOUBLING_MILLIS = 500;
+  /** ...and only after this many answers at the current rate. */
+  static final int SLOW_START_ANSWERS = 2;
 
   private static final long UNSET = Long.MIN_VALUE;
 
@@ -91,6 +101,11 @@ final class AdaptivePacer implements SendPacer {
   private double c = CUBIC_SCALE;
   /** Seconds spent on the plateau before probing above it. */
   private double hold;
+  /** Between the first and the second 429: the first told little, so the rate doubles to find the ceiling. */
+  private boolean slowStart;
+  private double slowStartRate;
+  private int answersSinceDoubling;
+  private long doubledAt;
   /** Start of the current curve: the first send after the last 429 (or the first answer). */
   private long lastThrottleAt = UNSET;
   private boolean sentSinceThrottle = true;
@@ -99,6 +114,8 @@ final class AdaptivePacer implements SendPacer {
   private boolean measuredOnce;
   private long bucket = UNSET;
   private int sendsInBucket;
+  /** First send of the current measurement (restarted when sending resumes after a 429). */
+  private long measureStart = UNSET;
 
   /**
    * @param startingRate requests/s allowed before the first 429 ({@code POSITIVE_INFINITY}: unpaced)
@@ -132,10 +149,11 @@ final class AdaptivePacer implements SendPacer {
 
   @Override
   public void onSend(long now) {
-    measure(now);
     if (!sentSinceThrottle) {
       lastThrottleAt = now; // the curve starts when sending resumes: a Retry-After pause is not probing
+      restartMeasurement(); // and the pause is not a slow sending rate
     }
+    measure(now);
     sentSinceThrottle = true;
     if (enabled) {
       refill(now);
@@ -151,7 +169,17 @@ final class AdaptivePacer implements SendPacer {
     if (lastThrottleAt == UNSET) {
       lastThrottleAt = now; // a starting rate: the curve starts at the first answer
     }
-    double cap = MAX_GROWTH_OVER_MEASURED * measuredAccountRate();
+    if (slowStart) {
+      // Doubles every SLOW_START_DOUBLING_MILLIS, and only once a few answers came back at the current
+      // rate, so a slow limit is not overrun between two of its requests.
+      if (++answersSinceDoubling >= SLOW_START_ANSWERS && now - doubledAt >= SLOW_START_DOUBLING_MILLIS) {
+        answersSinceDoubling = 0;
+        doubledAt = now;
+        setFillRate(now, 2 * fillRate);
+      }
+      return;
+    }
+    double cap = MAX_GROWTH_OVER_MEASURED * measuredAccountRate(now);
     setFillRate(now, Math.max(fillRate, Math.min(curve((now - lastThrottleAt) / 1000.0), cap)));
   }
 
@@ -159,6 +187,21 @@ final class AdaptivePacer implements SendPacer {
    * The allowed rate {@code t} seconds into the curve: the CUBIC climb to the plateau (just below the
    * last ceiling), the plateau for {@link #hold} seconds, then CUBIC probing above it.
    */
+  /** Whether the curve is above its plateau, probing for headroom ({@code lastThrottleAt} not yet reset). */
+  private boolean probing(long now) {
+    return wMax > 0 && (now - lastThrottleAt) / 1000.0 >= k + hold && fillRate > (1 - HEADROOM) * wMax;
+  }
+
+  /** The first hold on a plateau: {@value #BASE_HOLD_SECONDS} s, or ten requests' time at a slow limit. */
+  private double baseHold() {
+    return Math.max(BASE_HOLD_SECONDS, MIN_RECOVERY_SENDS / wMax);
+  }
+
+  /** The SDK's time to climb back to the ceiling, at least {@link #MIN_RECOVERY_SENDS} requests long. */
+  private double standardK() {
+    return Math.max(Math.cbrt(wMax * (1 - BETA) / CUBIC_SCALE), MIN_RECOVERY_SENDS / wMax);
+  }
+
   private double curve(double t) {
     double plateau = (1 - HEADROOM) * wMax;
     if (t < k) {
@@ -172,32 +215,62 @@ final class AdaptivePacer implements SendPacer {
 
   @Override
   public void onThrottle(long now) {
+    onThrottle(now, 0);
+  }
+
+  @Override
+  public void onThrottle(long now, long retryAfterMillis) {
     if (!sentSinceThrottle) {
       return; // an answer to a request sent before the last decrease
     }
     sentSinceThrottle = false;
-    double measured = measuredAccountRate();
-    // A 429 while probing above the plateau found the ceiling again: the limit sits just below the rate
-    // that was refused. Go back to the plateau at once and probe less often. A 429 at or below the
-    // plateau means the limit dropped: the classic multiplicative decrease, and probing resets.
-    boolean probing = enabled && wMax > 0 && fillRate > (1 - HEADROOM) * wMax;
-    wMax = Math.max(MIN_RATE, enabled ? Math.min(measured, fillRate) : measured);
-    double standardK = Math.max(Math.cbrt(wMax * (1 - BETA) / CUBIC_SCALE), MIN_RECOVERY_SENDS / wMax);
-    c = wMax * (1 - BETA) / (standardK * standardK * standardK);
-    lastThrottleAt = now;
+    double measured = measuredAccountRate(now);
     if (!enabled) {
+      // The first 429 of an unpaced sender says only that a burst was too much, not what the sustained
+      // limit is: start from what was measured and double until the next 429 finds the ceiling.
       enabled = true;
+      slowStart = true;
       refilledAt = now;
+      lastThrottleAt = now;
+      // The burst's sends over the time it took, or at least over the time Linq needs to recover from it
+      // (its Retry-After) and a second: a burst that took milliseconds says nothing about a rate.
+      long window = Math.max(Math.max(1_000, retryAfterMillis), measureStart == UNSET ? 0 : now - measureStart);
+      double burstRate = sendsInBucket * 1000.0 / window / share;
+      slowStartRate = Math.max(MIN_RATE, BETA * Math.min(measured, burstRate));
+      setFillRate(now, slowStartRate);
+      answersSinceDoubling = 0;
+      doubledAt = now;
+      tokens = Math.min(tokens, 0);
+      return;
     }
+    if (slowStart) {
+      slowStart = false;
+      measured = fillRate; // the rate that was just refused: the doubling outran the measurement
+    }
+    // The rate that was refused: what was really sent, never more than was allowed.
+    double refused = Math.max(MIN_RATE, Math.min(measured, fillRate));
+    boolean probing = probing(now);
+    lastThrottleAt = now;
     if (probing) {
+      // A probe above the plateau hit the ceiling: the plateau was safe, so return to it and probe less
+      // often. Only a probe that got far above it before the 429 says the limit went up.
+      if (refused > RAISE_ON_PROBE * wMax) {
+        wMax = (wMax + refused) / 2;
+        hold = baseHold();
+      } else {
+        hold = Math.min(Math.max(MAX_HOLD_SECONDS, MAX_HOLD_SENDS / wMax), Math.max(baseHold(), 2 * hold));
+      }
       k = 0;
-      hold = Math.min(MAX_HOLD_SECONDS, Math.max(BASE_HOLD_SECONDS, 2 * hold));
       setFillRate(now, Math.max(MIN_RATE, (1 - HEADROOM) * wMax));
     } else {
-      k = standardK;
-      hold = BASE_HOLD_SECONDS;
+      // Refused while climbing to or holding the plateau: the limit is lower than thought. The classic
+      // multiplicative decrease from the refused rate; probing starts over.
+      wMax = refused;
+      k = standardK();
+      hold = baseHold();
       setFillRate(now, Math.max(MIN_RATE, BETA * wMax));
     }
+    c = wMax * (1 - BETA) / Math.pow(standardK(), 3);
     tokens = Math.min(tokens, 0); // resume at the steady rate, not with a burst
   }
 
@@ -230,20 +303,37 @@ final class AdaptivePacer implements SendPacer {
     refilledAt = refilledAt == UNSET ? now : Math.max(refilledAt, now);
   }
 
-  /** The measured transmit rate scaled to the account: what the account would be sending at. */
-  private double measuredAccountRate() {
-    double sending = measuredOnce ? measuredRate : sendsInBucket * 1000.0 / BUCKET_MILLIS;
+  /**
+   * The measured transmit rate scaled to the account: what the account would be sending at. Before the
+   * first bucket completes, the sends so far over the time since they started stand in (at least
+   * {@value #MIN_MEASURE_MILLIS} ms, so one instant burst does not read as an infinite rate).
+   */
+  private double measuredAccountRate(long now) {
+    double sending = measuredOnce ? measuredRate
+        : sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, measureStart == UNSET ? 0 : now - measureStart);
     return sending / share;
+  }
+
+  private void restartMeasurement() {
+    measuredOnce = false;
+    bucket = UNSET;
+    sendsInBucket = 0;
+    measureStart = UNSET;
   }
 
   /** Counts a send; on entering a new bucket, folds the finished ones into the EWMA. */
   private void measure(long now) {
     long current = Math.floorDiv(now, BUCKET_MILLIS);
     if (bucket != UNSET && current > bucket) {
-      double rate = sendsInBucket * 1000.0 / ((current - bucket) * BUCKET_MILLIS);
+      // The first bucket of a measurement started when sending did, not at its boundary.
+      long width = current * BUCKET_MILLIS - Math.max(bucket * BUCKET_MILLIS, measureStart);
+      double rate = sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, width);
       measuredRate = measuredOnce ? SMOOTHING * rate + (1 - SMOOTHING) * measuredRate : rate;
       measuredOnce = true;
       sendsInBucket = 0;
+    }
+    if (bucket == UNSET) {
+      measureStart = now;
     }
     if (bucket == UNSET || current > bucket) {
       bucket = current;

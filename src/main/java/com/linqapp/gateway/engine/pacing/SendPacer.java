@@ -26,6 +26,11 @@ public interface SendPacer {
   /** Linq answered 429: the limit was exceeded. */
   void onThrottle(long now);
 
+  /** Linq answered 429 and asked for {@code retryAfterMillis} before the next request. */
+  default void onThrottle(long now, long retryAfterMillis) {
+    onThrottle(now);
+  }
+
   /**
    * A 429 pause (this node's, or one announced by another node of the cluster) ends at {@code until}:
    * Linq's bucket is empty then, so sending resumes at the steady pace rather than in a burst.

@@ -81,9 +81,10 @@ class AdaptivePacerTest {
     // the two agree to within a request.
     assertThat(first.rateAfter).isLessThanOrEqualTo(0.7 * (first.sentInSecondBefore + 1));
     assertThat(first.rateAfter).isLessThanOrEqualTo(0.7 * first.rateBefore);
-    // and every 429 of the run, once pacing had started, cut the rate by at least BETA
+    // and no 429 of the run let the rate stay where it was refused (a drop cuts by BETA; a probe that
+    // found the ceiling returns to the plateau below it)
     for (Backoff backoff : sim.backoffs.subList(1, sim.backoffs.size())) {
-      assertThat(backoff.rateAfter).isLessThanOrEqualTo(0.7 * backoff.rateBefore + 1e-9);
+      assertThat(backoff.rateAfter).isLessThan(backoff.rateBefore);
     }
   }
 
@@ -93,7 +94,7 @@ class AdaptivePacerTest {
     Sim sim = new Sim(SendPacer.adaptive(), 0.1);
     sim.runUntil(300 * SECOND);
     sim.report("slow 0.1/s", 60 * SECOND, 300 * SECOND);
-    assertThat(sim.throttled.size()).isLessThanOrEqualTo(6);
+    assertThat(sim.throttled.size()).isLessThanOrEqualTo(8);
     assertThat(sim.admittedBetween(60 * SECOND, 300 * SECOND)).isGreaterThanOrEqualTo(12); // of 24 possible
   }
 
@@ -190,14 +191,22 @@ class AdaptivePacerTest {
     private long now;
     private long pausedUntil;
 
+    private final double capacitySeconds;
+
     Sim(SendPacer pacer, double limit) {
+      this(pacer, limit, 1.0);
+    }
+
+    /** @param capacitySeconds Linq's bucket holds this many seconds' worth of requests */
+    Sim(SendPacer pacer, double limit, double capacitySeconds) {
       this.pacer = pacer;
       this.limit = limit;
+      this.capacitySeconds = capacitySeconds;
       this.linqTokens = capacity();
     }
 
     private double capacity() {
-      return Math.max(1, limit); // one second's worth
+      return Math.max(1, limit * capacitySeconds);
     }
 
     void setLimit(double newLimit) {
@@ -225,7 +234,7 @@ class AdaptivePacerTest {
           double sentBefore = sentBetween(now - SECOND, now + 1);
           double rateBefore = pacer.rate();
           throttled.add(now);
-          pacer.onThrottle(now);
+          pacer.onThrottle(now, retryAfterSeconds * SECOND);
           backoffs.add(new Backoff(now, sentBefore, rateBefore, pacer.rate()));
           pausedUntil = now + retryAfterSeconds * SECOND;
         }
