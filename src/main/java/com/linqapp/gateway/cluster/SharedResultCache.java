@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +40,7 @@ public final class SharedResultCache implements ResultCache {
   private final String salt;
   private final long staleRetentionMillis;
   /** Writes to the shared map not yet acknowledged, so the engine answers only once other nodes can read. */
-  private final java.util.Map<CheckKey, Future<Void>> writing = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<CheckKey, Future<Void>> writing = new ConcurrentHashMap<>();
 
   public SharedResultCache(ClusterNode node, CaffeineResultCache near, long staleRetentionMillis) {
     this.near = near;

@@ -7,6 +7,7 @@ import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.CheckResult.Source;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * Answers a check from the cache when the caller's freshness allows, else through the dispatcher; a
@@ -14,6 +15,9 @@ import io.vertx.core.Future;
  * instead of an error when Linq is failing.
  */
 public final class CheckService {
+
+  /** Longest an answer waits for the shared cache to hold it. */
+  static final long MAX_WRITE_WAIT_MILLIS = 1_000;
 
   private final ResultCache cache;
   private final Dispatcher dispatcher;
@@ -36,11 +40,29 @@ public final class CheckService {
       if (staleAllowed && dispatcher.pausedUntil(engineNow) > engineNow) {
         return Future.succeededFuture(cached.asResult(Source.STALE, now));
       }
-      // answer once the shared cache holds it, so the caller's next check on any node is a hit
-      Future<CheckResult> fresh = dispatcher.submit(request)
-          .compose(result -> cache.written(request.key()).map(result));
+      Future<CheckResult> fresh = dispatcher.submit(request).compose(result -> afterWrite(request, result));
       return staleAllowed ? fresh.recover(failure -> staleOr(failure, cached)) : fresh;
     });
+  }
+
+  /**
+   * The answer, once the shared cache holds it, so the caller's next check on any node is a hit — but
+   * never later than {@link #MAX_WRITE_WAIT_MILLIS} or the check's deadline: a slow cluster map must not
+   * hold back an answer the caller is owed.
+   */
+  private Future<CheckResult> afterWrite(CheckRequest request, CheckResult result) {
+    Future<Void> written = cache.written(request.key());
+    if (written.isComplete()) {
+      return Future.succeededFuture(result);
+    }
+    Promise<CheckResult> answer = Promise.promise();
+    long wait = Math.max(1, Math.min(MAX_WRITE_WAIT_MILLIS, request.deadlineMillis() - scheduler.now()));
+    long timer = scheduler.schedule(wait, () -> answer.tryComplete(result));
+    written.onComplete(done -> {
+      scheduler.cancel(timer);
+      answer.tryComplete(result);
+    });
+    return answer.future();
   }
 
   /** Linq paused (429) or failing (5xx, 504): the stale answer the caller accepted beats the error. */

@@ -1,0 +1,67 @@
+package com.linqapp.gateway.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.cache.CachedAnswer;
+import com.linqapp.gateway.cache.ResultCache;
+import com.linqapp.gateway.cache.impl.CaffeineResultCache;
+import com.linqapp.gateway.check.CheckAnswer;
+import com.linqapp.gateway.check.CheckKey;
+import com.linqapp.gateway.check.CheckRequest;
+import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.Freshness;
+import com.linqapp.gateway.check.Priority;
+import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.engine.pacing.SendPacer;
+import com.linqapp.gateway.linq.LinqOutcome;
+import com.linqapp.gateway.support.FakeScheduler;
+import com.linqapp.gateway.support.ScriptedLinq;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The cache-then-dispatch policy on virtual time. */
+class CheckServiceTest {
+
+  private final FakeScheduler clock = new FakeScheduler();
+  private final ScriptedLinq linq = new ScriptedLinq(clock);
+
+  @Test
+  @DisplayName("a shared cache that never confirms its write cannot hold an answer back past a second")
+  void slowSharedCacheDoesNotHoldTheAnswer() {
+    CaffeineResultCache near = new CaffeineResultCache(60_000, 60_000, 0, 100, clock::now);
+    Promise<Void> neverWritten = Promise.promise();
+    ResultCache stuck = new ResultCache() {
+      @Override
+      public Future<CachedAnswer> get(CheckKey key) {
+        return near.get(key);
+      }
+
+      @Override
+      public Future<Void> put(CheckKey key, CheckAnswer answer) {
+        return near.put(key, answer);
+      }
+
+      @Override
+      public Future<Void> written(CheckKey key) {
+        return neverWritten.future();
+      }
+
+      @Override
+      public long now() {
+        return near.now();
+      }
+    };
+    Dispatcher dispatcher = new Dispatcher(EngineOptions.of(10, 1, 3, false), linq, clock, failures -> 100,
+        failures -> 1_000, SendPacer::unlimited, DispatchListener.answers(stuck::put), request -> null);
+    CheckService service = new CheckService(stuck, dispatcher, clock);
+
+    Future<CheckResult> result = service.check(new CheckRequest(Service.IMESSAGE, "+12025550100", null, 30_000,
+        Priority.INTERACTIVE, Freshness.DEFAULT, "r", "test"));
+    linq.calls.get(0).settle(new LinqOutcome.Answered(new CheckAnswer("+12025550100", true, null, null), null));
+    assertThat(result.isComplete()).isFalse();
+    clock.advance(CheckService.MAX_WRITE_WAIT_MILLIS);
+    assertThat(result.result().answer().available()).isTrue();
+  }
+}
