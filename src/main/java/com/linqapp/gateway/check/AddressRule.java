@@ -1,5 +1,7 @@
 package com.linqapp.gateway.check;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
@@ -22,6 +24,10 @@ public final class AddressRule {
   static final String NOT_E164 = "Phone number must be in E.164 format";
   static final String RCS_PHONE_ONLY = "RCS checks take a phone number in E.164 format";
   static final String BAD_FROM = "from must be a phone number in E.164 format";
+
+  /** Recent verdicts: libphonenumber's parse is the costliest step of a cache hit, and hot addresses repeat. */
+  private static final Cache<String, Boolean> POSSIBLE = Caffeine.newBuilder().maximumSize(65_536)
+      .executor(Runnable::run).build();
 
   private final PhoneNumberUtil phones = PhoneNumberUtil.getInstance();
   private final String defaultRegion;
@@ -77,8 +83,12 @@ public final class AddressRule {
     if (!E164.matcher(address).matches()) {
       return false;
     }
+    return POSSIBLE.get(address, this::possible);
+  }
+
+  private boolean possible(String e164) {
     try {
-      return phones.isPossibleNumber(phones.parse(address, null));
+      return phones.isPossibleNumber(phones.parse(e164, null));
     } catch (NumberParseException e) {
       return false;
     }

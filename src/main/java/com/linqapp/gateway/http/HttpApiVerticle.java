@@ -103,8 +103,9 @@ public final class HttpApiVerticle extends VerticleBase {
     String requestId = RequestIds.accept(ctx.request().getHeader(RequestIds.HEADER));
     ctx.put(REQUEST_ID, requestId);
     ctx.response().putHeader(RequestIds.HEADER, requestId);
+    long started = System.nanoTime();
     ctx.addEndHandler(ended -> metrics.onClientRequest(routeLabel(ctx.request().path()),
-        ctx.response().getStatusCode(), ctx.get(ClientAuth.CLIENT, "-")));
+        ctx.response().getStatusCode(), ctx.get(ClientAuth.CLIENT, "-"), System.nanoTime() - started));
     RequestTag.set(requestId, "-");
     if (hopId.equals(ctx.request().getHeader(WebClientLinqClient.HOP_HEADER))) {
       log.error("Request loop: LINQ_API_V3_BASE_URL points at this gateway; answering 508");

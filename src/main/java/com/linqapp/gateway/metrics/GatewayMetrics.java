@@ -36,6 +36,7 @@ public final class GatewayMetrics implements DispatchListener {
   /** Counters on the per-request path, looked up once: Micrometer's own lookup allocates ids and tags. */
   private final Map<CheckResult.Source, Counter> results = new EnumMap<>(CheckResult.Source.class);
   private final Map<String, Counter> clientRequests = new ConcurrentHashMap<>();
+  private final Map<String, Timer> clientLatency = new ConcurrentHashMap<>();
 
   public GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -127,8 +128,17 @@ public final class GatewayMetrics implements DispatchListener {
     results.get(source).increment();
   }
 
-  /** A client request: route template, HTTP status and client name. */
-  public void onClientRequest(String route, int status, String client) {
+  /** A client request: route template, HTTP status, client name and how long it took to answer. */
+  public void onClientRequest(String route, int status, String client, long nanos) {
+    clientLatency.computeIfAbsent(route, key -> Timer.builder("gateway_client_request_duration")
+            .description("Time to answer client requests, by route").tag("route", route)
+            .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(60)).register(registry))
+        .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    onClientRequest(route, status, client);
+  }
+
+  private void onClientRequest(String route, int status, String client) {
     clientRequests.computeIfAbsent(route + ' ' + status + ' ' + client, key -> Counter
             .builder("gateway_client_requests").description("Client requests by route, status and client name")
             .tags("route", route, "status", String.valueOf(status), "client", client).register(registry))
