@@ -5,6 +5,11 @@ public final class CapabilityBus {
 
   /** Request/reply capability checks; JSON bodies, failures carry the HTTP status as failure code. */
   public static final String CHECK = "capability.check";
+  /**
+   * Published {@code {"request_id": …}}: the caller of that request went away; every engine withdraws its
+   * checks that have not been sent yet (in flight ones still fill the cache).
+   */
+  public static final String CANCEL = "capability.cancel";
   /** Engine status for health and readiness (local only). */
   public static final String ENGINE_STATUS = "gateway.engine.status";
 

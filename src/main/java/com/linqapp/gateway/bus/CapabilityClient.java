@@ -77,6 +77,15 @@ public final class CapabilityClient {
         }));
   }
 
+  /**
+   * Withdraws every check sent with {@code requestId} that no engine has sent to Linq yet: their callers
+   * are answered 499/9008 and they cost no quota. For a caller that went away (a batch's client).
+   */
+  public void cancel(String requestId) {
+    vertx.eventBus().publish(CapabilityBus.CANCEL, new JsonObject().put("request_id", requestId),
+        new DeliveryOptions().setLocalOnly(localOnly));
+  }
+
   /** No answer in time, or no engine took the check: another node may answer. */
   private static boolean nodeMayBeGone(Throwable failure) {
     return failure instanceof ReplyException reply

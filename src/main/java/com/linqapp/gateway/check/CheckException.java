@@ -52,6 +52,11 @@ public final class CheckException extends RuntimeException {
     return new CheckException(502, ErrorCodes.UPSTREAM_FAILING, "Linq kept failing after retries: " + detail);
   }
 
+  /** 499/9008: the caller went away; nobody reads this answer, it only settles the check. */
+  public static CheckException cancelled() {
+    return new CheckException(499, ErrorCodes.CANCELLED, "Cancelled: the client went away");
+  }
+
   public static CheckException upstreamTimeout() {
     return new CheckException(504, ErrorCodes.UPSTREAM_TIMEOUT, "Linq did not answer before the check's deadline");
   }

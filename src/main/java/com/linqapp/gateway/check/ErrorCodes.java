@@ -34,6 +34,8 @@ public final class ErrorCodes {
   public static final int TOO_LARGE = 9006;
   /** The client key's daily budget of checks is used up (429; {@code retry_after} = seconds to midnight UTC). */
   public static final int CLIENT_BUDGET_EXHAUSTED = 9007;
+  /** The caller went away (a batch client disconnected): its checks still waiting are withdrawn. */
+  public static final int CANCELLED = 9008;
   /** No such route. */
   public static final int NOT_FOUND = 9404;
   /** The route exists, not with this method. */

@@ -590,6 +590,30 @@ public final class Dispatcher {
     failAll(error, true);
   }
 
+  /**
+   * The callers of {@code requestId} went away: their waiters are answered 499/9008, and flights nobody
+   * else waits for are dropped unless already sent (an answer in flight still fills the cache).
+   *
+   * @return how many waiters were withdrawn
+   */
+  public int cancel(String requestId) {
+    int withdrawn = 0;
+    for (Flight flight : List.copyOf(flights.values())) {
+      for (Waiter waiter : List.copyOf(flight.waiters)) {
+        if (requestId.equals(waiter.request.requestId())) {
+          flight.waiters.remove(waiter);
+          answer(waiter, null, CheckException.cancelled());
+          withdrawn++;
+        }
+      }
+      if (flight.waiters.isEmpty() && flight.state != State.IN_FLIGHT) {
+        drop(flight);
+      }
+    }
+    reportLoad();
+    return withdrawn;
+  }
+
   /** Probes Linq's key once (startup). */
   public void verifyCredentials() {
     credentials.verify();

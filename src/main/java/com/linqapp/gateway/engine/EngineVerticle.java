@@ -24,6 +24,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 
@@ -51,6 +52,10 @@ public final class EngineVerticle extends VerticleBase {
   private AddressRule addressRule;
   private Scheduler scheduler;
   private boolean draining;
+  private MessageConsumer<JsonObject> checkConsumer;
+  /** Checks taken from the bus and not replied to yet (the dispatcher's answer is not the reply yet). */
+  private int unreplied;
+  private Promise<Void> allReplied;
 
   /**
    * @param hopId this gateway's id in {@code X-Linq-Gateway-Hop}, to detect a gateway calling itself
@@ -94,11 +99,14 @@ public final class EngineVerticle extends VerticleBase {
     addressRule = new AddressRule(config.defaultRegion());
     dispatcher.verifyCredentials();
 
-    MessageConsumer<JsonObject> checkConsumer = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
+    checkConsumer = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
     MessageConsumer<JsonObject> statusConsumer = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
+    MessageConsumer<JsonObject> cancelConsumer = vertx.eventBus().consumer(CapabilityBus.CANCEL,
+        message -> dispatcher.cancel(message.body().getString("request_id", "")));
     Future<Void> quota = clusterQuota == null ? Future.succeededFuture() : clusterQuota.attach(dispatcher);
-    return Future.all(checkConsumer.completion(), statusConsumer.completion(), quota);
+    return Future.all(List.of(checkConsumer.completion(), statusConsumer.completion(), cancelConsumer.completion(),
+        quota));
   }
 
   /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other nodes. */
@@ -128,6 +136,7 @@ public final class EngineVerticle extends VerticleBase {
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;
     }
+    unreplied++;
     checks.check(request).onComplete(done -> {
       if (done.succeeded()) {
         CheckResult result = done.result();
@@ -137,6 +146,9 @@ public final class EngineVerticle extends VerticleBase {
       } else {
         CheckException error = CheckMessages.toCheckException(done.cause());
         message.fail(error.status(), error.toEnvelope().encode());
+      }
+      if (--unreplied == 0 && allReplied != null) {
+        allReplied.tryComplete();
       }
     });
   }
@@ -176,9 +188,18 @@ public final class EngineVerticle extends VerticleBase {
     Promise<Void> drained = Promise.promise();
     context.runOnContext(v -> {
       draining = true;
+      // In a cluster, other nodes take new event-bus checks from now on; this node's own HTTP adapters
+      // find no local engine and answer 503/9002.
+      checkConsumer.unregister();
       CheckException refusal = CheckException.shuttingDown(1);
       long timer = vertx.setTimer(Math.max(1, graceMillis), id -> dispatcher.failUnanswered(refusal));
-      dispatcher.drain(refusal).onComplete(done -> {
+      allReplied = Promise.promise();
+      if (unreplied == 0) {
+        allReplied.complete();
+      }
+      // Drained when every caller has its reply, not only its answer: an answer may still be on its way
+      // to the shared cache (at most a second) before it is replied.
+      dispatcher.drain(refusal).compose(answered -> allReplied.future()).onComplete(done -> {
         vertx.cancelTimer(timer);
         drained.complete();
       });

@@ -42,7 +42,9 @@ final class BatchHandler implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
-    String requestId = ctx.get(HttpApiVerticle.REQUEST_ID);
+    // The batch's checks carry an id of their own (the request id plus a suffix), so withdrawing them
+    // when the client goes away cannot touch another request that reused the caller's X-Request-Id.
+    String requestId = ctx.<String>get(HttpApiVerticle.REQUEST_ID) + "." + RequestIds.generate().substring(0, 8);
     BatchChecks checks = new BatchChecks(engine, Service.IMESSAGE, ctx.get(ClientAuth.CLIENT), requestId);
     NdjsonLines lines = new NdjsonLines(request, maxLineBytes);
     BatchRunner<NdjsonLines.Line, JsonObject> runner = new BatchRunner<>(ctx.vertx(), lines, window, checks::check);
@@ -55,6 +57,7 @@ final class BatchHandler implements Handler<RoutingContext> {
       if (!response.ended() && !runner.cancelled()) {
         log.info("Batch client went away after {} items submitted; cancelling the rest", runner.submitted());
         runner.cancel();
+        engine.cancel(requestId);
       }
     };
     response.closeHandler(gone);

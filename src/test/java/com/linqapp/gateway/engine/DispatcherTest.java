@@ -493,4 +493,21 @@ class DispatcherTest {
     }
     assertThat(linq.calls.subList(2, linq.calls.size())).extracting(c -> c.from).doesNotContain(faulty);
   }
+
+  @Test
+  @DisplayName("a caller that went away withdraws its queued checks: answered 499/9008, never sent to Linq")
+  void cancelledChecksAreNeverSent() {
+    Dispatcher dispatcher = dispatcher(100, 1);
+    Future<CheckResult> inFlight = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> queued = dispatcher.submit(new CheckRequest(Service.IMESSAGE, "+12025550001", null, 60_000,
+        Priority.BULK, Freshness.DEFAULT, "batch-1", "test"));
+    Future<CheckResult> other = dispatcher.submit(check(2, 60_000));
+    assertThat(dispatcher.cancel("batch-1")).isEqualTo(1);
+    assertThat(failureOf(queued).code()).isEqualTo(9008);
+    linq.calls.get(0).settle(answer("+12025550000", true));
+    assertThat(inFlight.succeeded()).isTrue();
+    assertThat(linq.calls).extracting(c -> c.address).doesNotContain("+12025550001");
+    linq.calls.get(1).settle(answer("+12025550002", true));
+    assertThat(other.succeeded()).isTrue();
+  }
 }
