@@ -23,7 +23,4 @@ public record CheckResult(CheckAnswer answer, Source source, long ageSeconds) {
     }
   }
 
-  public static CheckResult fresh(CheckAnswer answer) {
-    return new CheckResult(answer, Source.MISS, 0);
-  }
 }

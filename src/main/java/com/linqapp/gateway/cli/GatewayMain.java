@@ -1,7 +1,7 @@
 package com.linqapp.gateway.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code java -jar linq-capability-gateway.jar <command>}. Exit codes: 0 all answered, 1 could not

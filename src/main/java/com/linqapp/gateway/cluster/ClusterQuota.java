@@ -4,9 +4,9 @@ import com.linqapp.gateway.engine.DispatchListener;
 import com.linqapp.gateway.engine.Dispatcher;
 import com.linqapp.gateway.engine.Scheduler;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,8 +4,8 @@ import com.linqapp.gateway.cache.CachedAnswer;
 import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckRequest;
-import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.CheckResult.Source;
+import com.linqapp.gateway.check.CheckResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 

@@ -1,17 +1,17 @@
 package com.linqapp.gateway.engine;
 
 import com.linqapp.gateway.bus.CapabilityBus;
-import com.linqapp.gateway.cache.ResultCache;
-import com.linqapp.gateway.cluster.ClusterNode;
-import com.linqapp.gateway.cluster.ClusterQuota;
-import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.bus.CheckMessages;
+import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.cluster.ClusterNode;
+import com.linqapp.gateway.cluster.ClusterQuota;
 import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqClientOptions;
 import com.linqapp.gateway.log.RequestTag;

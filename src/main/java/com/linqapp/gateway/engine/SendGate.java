@@ -31,10 +31,6 @@ public final class SendGate {
     return pausedUntil > now;
   }
 
-  public long pausedUntil() {
-    return pausedUntil;
-  }
-
   /** Whether one more request may be in flight. */
   public boolean admits(int inFlight) {
     return inFlight < window;

@@ -12,7 +12,6 @@ import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.linq.impl.WebClientLinqClient;
 import com.linqapp.gateway.log.RequestTag;
 import com.linqapp.gateway.metrics.GatewayMetrics;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -23,6 +22,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -47,9 +47,4 @@ public sealed interface LinqOutcome {
       return new TransientFault(kind, detail, null);
     }
   }
-
-  /** Whether this outcome is a throttle signal; the limiter treats it as a drop. */
-  default boolean throttled() {
-    return this instanceof RateLimited;
-  }
 }

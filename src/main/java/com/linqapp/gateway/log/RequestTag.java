@@ -2,8 +2,8 @@ package com.linqapp.gateway.log;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.spi.VertxServiceProvider;
 import io.vertx.core.internal.VertxBootstrap;
+import io.vertx.core.spi.VertxServiceProvider;
 import io.vertx.core.spi.context.storage.ContextLocal;
 
 /**

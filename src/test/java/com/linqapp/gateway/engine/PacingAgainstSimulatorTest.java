@@ -1,9 +1,9 @@
 package com.linqapp.gateway.engine;
 
-import static com.linqapp.gateway.support.GatewayHarness.addresses;
-import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
+import static com.linqapp.gateway.support.GatewayHarness.addresses;
 import static com.linqapp.gateway.support.GatewayHarness.envelopeError;
+import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityClient;

@@ -1,6 +1,5 @@
 package com.linqapp.gateway.engine;
 
-import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.RCS_ROUTE;
@@ -8,6 +7,7 @@ import static com.linqapp.gateway.support.GatewayHarness.await;
 import static com.linqapp.gateway.support.GatewayHarness.checkWith;
 import static com.linqapp.gateway.support.GatewayHarness.envelopeError;
 import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityBus;

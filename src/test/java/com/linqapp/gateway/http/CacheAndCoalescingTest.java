@@ -1,12 +1,12 @@
 package com.linqapp.gateway.http;
 
-import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.RCS_ROUTE;
 import static com.linqapp.gateway.support.GatewayHarness.await;
 import static com.linqapp.gateway.support.GatewayHarness.checkWith;
 import static com.linqapp.gateway.support.GatewayHarness.envelopeError;
+import static com.linqapp.gateway.support.GatewayHarness.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityBus;
