@@ -15,19 +15,18 @@ import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.check.StrictJson;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * {@code POST /api/partner/v3/capability/check_imessage|check_rcs}, Linq-compatible: same body, same
  * answer fields, Linq's envelope on errors. Input is validated here, on the HTTP event loop, so a bad
  * request never reaches the engine, let alone Linq; a fresh cached answer is served here too.
  */
-final class CapabilityHandler implements Handler<RoutingContext> {
+final class CapabilityHandler {
 
   /** The SDKs send their own timeout; answering a little before it lets them read our answer. */
   static final long SDK_TIMEOUT_MARGIN_MILLIS = 500;
@@ -47,14 +46,14 @@ final class CapabilityHandler implements Handler<RoutingContext> {
     this.metrics = metrics;
   }
 
-  @Override
-  public void handle(RoutingContext ctx) {
-    String requestId = ctx.get(HttpApiVerticle.REQUEST_ID);
+  /** Answers one check request whose body has been read (and whose client is authenticated). */
+  void answer(HttpServerRequest request, Buffer body, String requestId, String client) {
+    HttpServerResponse response = request.response();
     CheckQuery query;
     try {
-      query = query(ctx.request(), ctx.body().buffer());
+      query = query(request, body);
     } catch (CheckException bad) {
-      ErrorResponder.send(ctx.response(), bad);
+      ErrorResponder.send(response, bad);
       return;
     }
     cache.get(new CheckKey(service, query.address(), query.from())).compose(cached -> {
@@ -63,12 +62,12 @@ final class CapabilityHandler implements Handler<RoutingContext> {
         metrics.onResult(CheckResult.Source.HIT);
         return Future.succeededFuture(cached.asResult(CheckResult.Source.HIT, now));
       }
-      return engine.check(query, requestId, ctx.get(ClientAuth.CLIENT));
+      return engine.check(query, requestId, client);
     }).onComplete(done -> {
       if (done.succeeded()) {
-        respond(ctx, done.result());
+        respond(response, done.result());
       } else {
-        ErrorResponder.send(ctx.response(), CheckMessages.toCheckException(done.cause()));
+        ErrorResponder.send(response, CheckMessages.toCheckException(done.cause()));
       }
     });
   }
@@ -136,12 +135,14 @@ final class CapabilityHandler implements Handler<RoutingContext> {
         header + " must be a whole number up to " + CheckMessages.MAX_TIMEOUT_MILLIS / unitMillis);
   }
 
-  private static void respond(RoutingContext ctx, CheckResult result) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .putHeader("X-Cache", result.source().header());
-    if (result.source() != CheckResult.Source.MISS && result.source() != CheckResult.Source.COALESCED) {
-      ctx.response().putHeader(HttpHeaders.AGE, String.valueOf(result.ageSeconds()));
+  private static void respond(HttpServerResponse response, CheckResult result) {
+    if (response.ended() || response.closed()) {
+      return;
     }
-    ctx.response().end(result.answer().toLinqJson().toBuffer());
+    response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader("X-Cache", result.source().header());
+    if (result.source() != CheckResult.Source.MISS && result.source() != CheckResult.Source.COALESCED) {
+      response.putHeader(HttpHeaders.AGE, String.valueOf(result.ageSeconds()));
+    }
+    response.end(result.answer().toLinqJson().toBuffer());
   }
 }

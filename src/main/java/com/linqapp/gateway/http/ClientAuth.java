@@ -4,6 +4,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.config.ClientKey;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
@@ -27,14 +28,21 @@ final class ClientAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String name = disabled ? ANONYMOUS : clientFor(ctx.request().getHeader("Authorization"));
-    if (name == null) {
-      ErrorResponder.send(ctx.response(), new CheckException(401, ErrorCodes.UNAUTHORIZED,
-          "Unauthorized - missing or invalid authentication token"));
-      return;
+    String name = clientFor(ctx.request());
+    if (name != null) {
+      ctx.put(CLIENT, name);
+      ctx.next();
     }
-    ctx.put(CLIENT, name);
-    ctx.next();
+  }
+
+  /** The client's name, or {@code null} after answering 401/2004. */
+  String clientFor(HttpServerRequest request) {
+    String name = disabled ? ANONYMOUS : clientFor(request.getHeader("Authorization"));
+    if (name == null) {
+      ErrorResponder.send(request.response(), new CheckException(401, ErrorCodes.UNAUTHORIZED,
+          "Unauthorized - missing or invalid authentication token"));
+    }
+    return name;
   }
 
   private String clientFor(String authorization) {

@@ -9,8 +9,6 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.config.GatewayConfig;
-import com.linqapp.gateway.linq.impl.WebClientLinqClient;
-import com.linqapp.gateway.log.RequestTag;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -21,8 +19,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.HashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +44,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final String hopId;
   private final ResultCache cache;
   private final GatewayMetrics metrics;
+  private RequestTagger tagger;
   private HttpServer server;
 
   /**
@@ -63,17 +63,17 @@ public final class HttpApiVerticle extends VerticleBase {
     CapabilityClient engine = CapabilityClient.local(vertx, config.defaultTimeoutMillis());
     AddressRule rule = new AddressRule(config.defaultRegion());
     Router router = Router.router(vertx);
+    tagger = new RequestTagger(hopId);
     router.route().handler(this::tagRequest);
     HealthRoutes.mount(vertx, router);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
 
     ClientAuth auth = new ClientAuth(config.clientKeys(), config.authDisabled());
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES);
+    Map<String, CapabilityHandler> checks = new HashMap<>();
     for (Service service : Service.values()) {
-      // Two routes: Vert.x Web refuses a BodyHandler after a user handler on one route, and the key must be
-      // checked before the body is read.
-      router.post(LINQ_PREFIX + service.linqRoute()).handler(auth);
-      router.post(LINQ_PREFIX + service.linqRoute()).handler(body).handler(new CapabilityHandler(service, rule, engine, cache, metrics));
+      checks.put(LINQ_PREFIX + service.linqRoute(), new CapabilityHandler(service, rule, engine, cache, metrics));
+      // POST is served ahead of the router (CheckRoutes); any other method on these paths is 405 here.
+      router.route(LINQ_PREFIX + service.linqRoute()).handler(ctx -> ctx.fail(405));
     }
     // No BodyHandler: the batch body is streamed, read only as fast as the batch's window allows.
     router.post(BatchHandler.ROUTE).handler(auth).handler(new BatchHandler(engine, BatchRunner.DEFAULT_WINDOW,
@@ -93,27 +93,21 @@ public final class HttpApiVerticle extends VerticleBase {
             .setHost(config.httpHost()).setPort(config.httpPort())
             .setMaxHeaderSize(MAX_HEADER_BYTES)
             .setIdleTimeout(120))
-        .requestHandler(router)
+        .requestHandler(new CheckRoutes(checks, router, tagger, auth, metrics, MAX_BODY_BYTES))
         .invalidRequestHandler(HttpApiVerticle::invalidRequest);
     return server.listen();
   }
 
-  /** Request id in and out, the hop check, and the log tag: before routing, so every answer has them. */
+  /** Request id, metrics and the loop check for routed requests: before routing, so every answer has them. */
   private void tagRequest(RoutingContext ctx) {
-    String requestId = RequestIds.accept(ctx.request().getHeader(RequestIds.HEADER));
-    ctx.put(REQUEST_ID, requestId);
-    ctx.response().putHeader(RequestIds.HEADER, requestId);
     long started = System.nanoTime();
     ctx.addEndHandler(ended -> metrics.onClientRequest(routeLabel(ctx.request().path()),
         ctx.response().getStatusCode(), ctx.get(ClientAuth.CLIENT, "-"), System.nanoTime() - started));
-    RequestTag.set(requestId, "-");
-    if (hopId.equals(ctx.request().getHeader(WebClientLinqClient.HOP_HEADER))) {
-      log.error("Request loop: LINQ_API_V3_BASE_URL points at this gateway; answering 508");
-      ErrorResponder.send(ctx.response(), new CheckException(508, ErrorCodes.LOOP_DETECTED,
-          "Request loop: the gateway is configured to call itself (check LINQ_API_V3_BASE_URL)"));
-      return;
+    String requestId = tagger.tag(ctx.request());
+    if (requestId != null) {
+      ctx.put(REQUEST_ID, requestId);
+      ctx.next();
     }
-    ctx.next();
   }
 
   /** Known routes by name; anything else is "other", so label values stay a closed set. */
