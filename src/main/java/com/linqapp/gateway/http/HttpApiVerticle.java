@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP adapter: router wiring only. One instance per core; instances share nothing but the
- * listening port, and reach the engine through the local event bus.
+ * The HTTP adapter: wiring only — the two check routes served ahead of the router ({@link CheckRoutes}),
+ * everything else routed. One instance per core; instances share the listening port and the answer
+ * cache, and reach the engine through the local event bus.
  */
 public final class HttpApiVerticle extends VerticleBase {
 
@@ -82,8 +83,6 @@ public final class HttpApiVerticle extends VerticleBase {
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
     router.errorHandler(405, ctx -> fail(ctx, new CheckException(405, ErrorCodes.METHOD_NOT_ALLOWED,
         "Method not allowed on this route")));
-    router.errorHandler(413, ctx -> fail(ctx, new CheckException(413, ErrorCodes.TOO_LARGE,
-        "Request body larger than " + MAX_BODY_BYTES + " bytes")));
     router.errorHandler(500, ctx -> {
       log.error("Unexpected failure on {}", ctx.request().path(), ctx.failure());
       fail(ctx, new CheckException(500, ErrorCodes.INTERNAL, "Internal error"));
