@@ -54,7 +54,9 @@ class CacheAndCoalescingTest {
   @Test
   @DisplayName("1,000 identical checks fired at once cost exactly one Linq call, and all 1,000 get the same 200")
   void thunderingHerdCostsOneUpstreamCall(Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new SimulatorOptions().setLatencyMillis(100), new JsonObject());
+    // Linq answers slowly enough that the herd (1,000 connections to open) arrives while the first check
+    // is still in flight: joiners are coalesced, late ones are cache hits; either way one upstream call.
+    gw = GatewayHarness.start(vertx, new SimulatorOptions().setLatencyMillis(1_500), new JsonObject());
     WebClient wide = gw.wideClient(1_000);
 
     List<Future<HttpResponse<Buffer>>> futures = new ArrayList<>();
