@@ -5,6 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-15}"; CONNECTIONS="${2:-64}"; THREADS="${3:-2}"
+# Optional core pinning, the same for both servers: SERVER_CPUS=0 WRK_CPUS=1 keeps the load generator off
+# the server's core (on a 2-core machine wrk otherwise competes with the server it measures).
+SERVER_PIN=${SERVER_CPUS:+taskset -c $SERVER_CPUS}
+WRK_PIN=${WRK_CPUS:+taskset -c $WRK_CPUS}
 GW_PORT="${GW_PORT:-18080}"; REF_PORT="${REF_PORT:-18081}"
 ADDRESS='+15551234567'
 ROUTE=/api/partner/v3/capability/check_imessage
@@ -38,8 +42,8 @@ wait_for() { # url
 }
 # wrk --latency output -> "requests/s p99_ms"
 measure() { # url
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$WORK/post.lua" "$1" >/dev/null   # warm-up (JIT)
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$WORK/post.lua" --latency "$1" > "$WORK/out.txt"
+  $WRK_PIN wrk -t"$THREADS" -c"$CONNECTIONS" -d5s -s "$WORK/post.lua" "$1" >/dev/null   # warm-up (JIT)
+  $WRK_PIN wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" -s "$WORK/post.lua" --latency "$1" > "$WORK/out.txt"
   cat "$WORK/out.txt" >&2
   local rps p99
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$WORK/out.txt")
@@ -50,7 +54,7 @@ measure() { # url
 
 echo "== gateway (sandbox), cache hit on one address" >&2
 GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT=$GW_PORT GATEWAY_LOG_LEVEL=WARN \
-  java -jar "$JAR" serve --sandbox > "$WORK/gateway.log" 2>&1 &
+  $SERVER_PIN java -jar "$JAR" serve --sandbox > "$WORK/gateway.log" 2>&1 &
 PIDS+=($!); GW_PID=$!
 wait_for "http://127.0.0.1:$GW_PORT/health/ready"
 curl -sf -X POST "http://127.0.0.1:$GW_PORT$ROUTE" -H 'Content-Type: application/json' -d "$BODY" > "$WORK/answer.json"
@@ -62,7 +66,7 @@ read -r GW_RPS GW_P99 < <(measure "http://127.0.0.1:$GW_PORT$ROUTE")
 kill "$GW_PID"; wait "$GW_PID" 2>/dev/null || true
 
 echo "== reference server (static JSON: $(cat "$WORK/answer.json"))" >&2
-java -cp "target/test-classes:$JAR" com.linqapp.gateway.bench.ReferenceServer "$REF_PORT" "$(cat "$WORK/answer.json")" \
+$SERVER_PIN java -cp "target/test-classes:$JAR" com.linqapp.gateway.bench.ReferenceServer "$REF_PORT" "$(cat "$WORK/answer.json")" \
   > "$WORK/ref.log" 2>&1 &
 PIDS+=($!)
 wait_for "http://127.0.0.1:$REF_PORT/"
