@@ -12,8 +12,6 @@ import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.check.StrictJson;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.util.function.Consumer;
 
@@ -52,16 +50,17 @@ public final class BatchChecks {
 
   /** Answer line for a raw NDJSON line (the HTTP route); never fails. */
   public Future<JsonObject> check(long index, NdjsonLines.Line line) {
-    if (line.tooLong()) {
-      return Future.succeededFuture(errorLine(index, null, defaultService.wireName(), new CheckException(413,
-          ErrorCodes.TOO_LARGE, "Line longer than " + NdjsonLines.DEFAULT_MAX_LINE_BYTES + " bytes")));
-    }
-    JsonObject item = StrictJson.objectOrNull(line.text());
-    if (item == null) {
-      return Future.succeededFuture(errorLine(index, null, defaultService.wireName(),
-          CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Line must be a JSON object")));
-    }
-    return check(index, item);
+    JsonObject item = line.tooLong() ? null : StrictJson.objectOrNull(line.text());
+    return item == null ? Future.succeededFuture(unreadableLine(index, defaultService.wireName(), line.tooLong()))
+        : check(index, item);
+  }
+
+  /** The error line for a line that cannot be a check at all: longer than the limit, or not a JSON object. */
+  public static JsonObject unreadableLine(long index, String service, boolean tooLong) {
+    CheckException error = tooLong
+        ? new CheckException(413, ErrorCodes.TOO_LARGE, "Line longer than " + NdjsonLines.DEFAULT_MAX_LINE_BYTES + " bytes")
+        : CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Line must be a JSON object");
+    return errorLine(index, null, service, error);
   }
 
   /** Answer line for a request object; never fails. */
@@ -88,29 +87,14 @@ public final class BatchChecks {
 
   /** The bulk-lane query for an item. @throws CheckException 400/1001 on a field of the wrong type */
   public CheckQuery query(JsonObject item) {
-    Service service = defaultService;
-    Object rawService = item.getValue("service");
-    if (rawService != null) {
-      try {
-        service = Service.fromWireName(rawService instanceof String text ? text : null);
-      } catch (IllegalArgumentException e) {
-        throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "service must be imessage or rcs");
-      }
-    }
+    Service service = CheckMessages.service(item, defaultService);
     String address = CheckMessages.requiredAddress(item.getValue("address"));
     Object rawFrom = item.getValue("from");
     if (rawFrom != null && !(rawFrom instanceof String)) {
       throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "from must be a string");
     }
-    Integer maxAge = null;
-    Object rawMaxAge = item.getValue("max_age");
-    if (rawMaxAge != null) {
-      if (!(rawMaxAge instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue()) || n.doubleValue() < 0) {
-        throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "max_age must be a whole number of seconds");
-      }
-      maxAge = (int) Math.min(n.longValue(), Integer.MAX_VALUE);
-    }
-    return new CheckQuery(service, address, (String) rawFrom, null, new Freshness(maxAge, null), Priority.BULK);
+    Freshness freshness = new Freshness(CheckMessages.optionalSeconds(item, "max_age"), null);
+    return new CheckQuery(service, address, (String) rawFrom, null, freshness, Priority.BULK);
   }
 
   /** {@code {"index","address","service","available",reason?,selected_service?}}. */

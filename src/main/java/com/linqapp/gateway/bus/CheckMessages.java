@@ -32,13 +32,7 @@ public final class CheckMessages {
    */
   public static CheckRequest parse(JsonObject body, AddressRule rule, long now, long defaultTimeout,
                                    String requestId, String client) {
-    Service service;
-    Object serviceValue = body.getValue("service");
-    try {
-      service = serviceValue == null ? Service.IMESSAGE : Service.fromWireName(stringField(body, "service"));
-    } catch (IllegalArgumentException e) {
-      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "service must be imessage or rcs");
-    }
+    Service service = service(body, Service.IMESSAGE);
     String address = requiredAddress(body.getValue("address"));
     String from = optionalFrom(body.getValue("from"), rule);
     long timeout = optionalLong(body, "timeout_ms", 1, MAX_TIMEOUT_MILLIS, defaultTimeout);
@@ -52,6 +46,18 @@ public final class CheckMessages {
     }
     return new CheckRequest(service, rule.normalize(service, address), from, now + timeout, priority, freshness,
         requestId, client);
+  }
+
+  /** {@code service}: {@code imessage} or {@code rcs}, else 400/1001; absent means {@code fallback}. */
+  public static Service service(JsonObject body, Service fallback) {
+    if (body.getValue("service") == null) {
+      return fallback;
+    }
+    try {
+      return Service.fromWireName(stringField(body, "service"));
+    } catch (IllegalArgumentException e) {
+      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "service must be imessage or rcs");
+    }
   }
 
   /** {@code address} must be a string (1001), then it must follow Linq's rule (1002, checked later). */
@@ -80,7 +86,8 @@ public final class CheckMessages {
     return value;
   }
 
-  private static Integer optionalSeconds(JsonObject body, String name) {
+  /** An optional whole number of seconds ({@code max_age}, {@code max_stale}), else 400/1001. */
+  public static Integer optionalSeconds(JsonObject body, String name) {
     return body.getValue(name) == null ? null : (int) optionalLong(body, name, 0, Integer.MAX_VALUE, 0);
   }
 

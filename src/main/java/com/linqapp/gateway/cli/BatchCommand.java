@@ -6,7 +6,6 @@ import com.linqapp.gateway.batch.BatchRunner;
 import com.linqapp.gateway.batch.BlockingSource;
 import com.linqapp.gateway.batch.NdjsonLines;
 import com.linqapp.gateway.bus.CapabilityClient;
-import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Service;
@@ -18,7 +17,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -225,19 +223,11 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
 
   // ---- event loop side ------------------------------------------------------------------------------------
 
-  /** Rows that cannot be sent at all (not a JSON object, too long) are answered here. */
-  private static JsonObject localError(BatchInput.Row row, Service chosen) {
-    CheckException error = row.tooLong()
-        ? new CheckException(413, ErrorCodes.TOO_LARGE, "Line longer than " + NdjsonLines.DEFAULT_MAX_LINE_BYTES + " bytes")
-        : CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Line must be a JSON object");
-    return BatchChecks.errorLine(row.index(), null, chosen.wireName(), error);
-  }
-
   private void inProcess(Vertx vertx, Context context, Iterator<BatchInput.Row> todo, BatchChecks checks,
                          Service chosen) {
     BlockingSource<BatchInput.Row> source = new BlockingSource<>(context, todo);
     BatchRunner<BatchInput.Row, JsonObject> runner = new BatchRunner<>(vertx, source, BatchRunner.DEFAULT_WINDOW,
-        (index, row) -> row.item() == null ? Future.succeededFuture(localError(row, chosen))
+        (index, row) -> row.item() == null ? Future.succeededFuture(BatchChecks.unreadableLine(row.index(), chosen.wireName(), row.tooLong()))
             : attempt(vertx, checks, row, 1));
     resumeOutput = () -> context.runOnContext(v -> runner.resume());
     cancel = runner::cancel;
@@ -315,7 +305,7 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
       source.endHandler(v -> req.end());
       source.handler(row -> {
         if (row.item() == null) {
-          queue.add(localError(row, chosen));
+          queue.add(BatchChecks.unreadableLine(row.index(), chosen.wireName(), row.tooLong()));
           return;
         }
         JsonObject item = row.item().copy();

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.bus.CheckQuery;
-import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.sim.RateLimitMode;
 import com.linqapp.gateway.sim.SimulatorOptions;
