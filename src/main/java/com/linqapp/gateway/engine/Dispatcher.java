@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -423,8 +424,8 @@ public final class Dispatcher {
     budget.pacer.onPauseEnd(now + limited.delayMillis());
     if (newPause) {
       listener.onPause(budget.line, limited.delayMillis());
-      logFor(log.atInfo(), flight).log("Linq rate limited {} (trace {}); pausing its dispatch for {} ms", budget,
-          limited.traceId(), limited.delayMillis());
+      logFor(log.atInfo(), flight).log("Linq rate limited {} (trace {}); pausing its dispatch for {} ms, then {}/s",
+          budget, limited.traceId(), limited.delayMillis(), String.format(Locale.ROOT, "%.1f", budget.pacer.rate()));
     }
     if (flight.waiters.isEmpty()) {
       drop(flight);

@@ -1,5 +1,8 @@
 package com.linqapp.gateway.engine.pacing;
 
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
 /**
  * Learns an unknown rate limit from 429s: the client rate limiter of the AWS SDKs' "adaptive" retry
  * mode (botocore {@code ClientRateLimiter} + {@code CubicCalculator}), adapted to this engine.
@@ -37,14 +40,25 @@ package com.linqapp.gateway.engine.pacing;
  *   <li><b>A burst is measured.</b> Before the first complete bucket the EWMA knows nothing, so the
  *       sends in the current bucket divided by its width stand in for it (otherwise the first 429 of
  *       an unpaced burst would set the rate to the floor).
- *   <li><b>A plateau below the ceiling, held before probing.</b> The curve levels off at
- *       {@code P = (1 - HEADROOM) wMax} rather than at {@code wMax}, and stays there for a hold time
- *       before probing above it. Each Linq 429 costs a whole {@code Retry-After} pause (whole seconds),
- *       so probing into the ceiling every few seconds, as plain CUBIC does, costs more than it finds.
- *       A 429 found by a probe above the plateau confirms the ceiling: the rate returns straight to the
- *       plateau (no 0.7 cut — it was the probe that was too fast, not the plateau) and the hold doubles
- *       (from {@value #BASE_HOLD_SECONDS} s up to {@value #MAX_HOLD_SECONDS} s). A 429 at or below the
- *       plateau means the limit dropped: the usual 0.7 cut, and the hold resets.
+ *   <li><b>A lower bound from the answers.</b> Linq cannot admit more than its burst plus its limit
+ *       times a window, so the answers in any window before a 429 bound the limit from below:
+ *       {@code (answers - burst) / window} ({@link #lowerBound}). The burst is measured once, from the
+ *       unpaced start. After a 429 the rate goes straight to that bound when it is above the classic
+ *       {@code BETA} cut: one 429 then finds the limit to within a few percent, where the classic
+ *       cut-and-climb needs several, each costing a whole {@code Retry-After} pause.
+ *   <li><b>Slow start after the first 429.</b> An unpaced burst says little about a sustained rate:
+ *       the rate starts low and doubles (every {@value #SLOW_START_DOUBLING_MILLIS} ms, after
+ *       {@value #SLOW_START_ANSWERS} answers) until a 429, then takes the bound, or else half the
+ *       refused rate (the last rate answered) and climbs towards the refused one.
+ *   <li><b>A plateau, held before probing.</b> The curve levels off below the ceiling (at the bound,
+ *       or {@code (1 - HEADROOM) wMax}) and stays there before probing above it, for as long as keeps
+ *       probe pauses within {@value #PROBE_BUDGET} of the time ({@code Retry-After / PROBE_BUDGET}:
+ *       33 s at Linq's usual 1 s). A 429 found by a probe confirms the ceiling: back to the plateau, or
+ *       to the bound if higher, with no cut. A 429 on the plateau means the limit dropped: the bound if
+ *       it is close, else the classic cut.
+ *   <li><b>Safe side.</b> The burst measured at the start includes what the limit refilled while it
+ *       was admitted; that part is taken off with the bound itself ({@link #lowerBound}). If a plateau
+ *       set by the bound is refused anyway, the refinement is dropped for good.
  *   <li><b>A floor</b> of {@value #MIN_RATE}/s: one request every 20 s still probes.
  *   <li><b>Share.</b> The learnt rate is the account's; this pacer sends at {@code share} of it, and
  *       measured rates are divided by {@code share} before they are compared with it.
@@ -68,24 +82,36 @@ final class AdaptivePacer implements SendPacer {
   static final double MIN_RECOVERY_SENDS = 10;
   /** The curve levels off this far below the ceiling, so jitter around the limit does not cost 429s. */
   static final double HEADROOM = 0.05;
-  /** Time spent on the plateau before probing above it, after a first decrease. */
+  /** Shortest time on a plateau before probing above it. */
   static final double BASE_HOLD_SECONDS = 5;
-  /** Each probe that finds the same ceiling doubles the hold, up to this... */
-  static final double MAX_HOLD_SECONDS = 60;
-  /** ...or this many requests' time, at a slow limit. */
-  static final double MAX_HOLD_SENDS = 100;
+  /** A probe costs a Retry-After pause: the hold before it is long enough for pauses to take at most this share. */
+  static final double PROBE_BUDGET = 0.03;
   /** A probe refused above this multiple of the ceiling means the limit went up. */
   static final double RAISE_ON_PROBE = 1.2;
+  /** Fewest sends that make a rate. */
+  static final int MIN_MEASURED_SENDS = 4;
   /** Shortest window a rate is measured over. */
   static final long MIN_MEASURE_MILLIS = 100;
+  /**
+   * The lower bound on the limit is measured over at most this window before a 429: long enough that
+   * Linq's burst weighs little, short enough that a limit which just dropped is not overestimated.
+   */
+  static final long LOWER_BOUND_WINDOW_MILLIS = 2_000;
+  /** A shorter window says too little about a rate. */
+  static final long MIN_LOWER_BOUND_MILLIS = 250;
   /** After the first 429 the rate doubles at most this often until the next 429 (slow start)... */
-  static final long SLOW_START_DOUBLING_MILLIS = 500;
+  static final long SLOW_START_DOUBLING_MILLIS = 250;
   /** ...and only after this many answers at the current rate. */
   static final int SLOW_START_ANSWERS = 2;
+
+  /** Engine timers fire on whole milliseconds, and late: tokens that accrue meanwhile are kept. */
+  static final long TIMER_SLACK_MILLIS = 2;
 
   private static final long UNSET = Long.MIN_VALUE;
 
   private final int burst;
+  /** Only an unpaced start measures Linq's burst (a paced one never empties Linq's bucket at once). */
+  private final boolean startedUnpaced;
   private double share = 1.0;
 
   /** Whether the bucket paces at all: from the first 429, or from the start with a starting rate. */
@@ -96,11 +122,18 @@ final class AdaptivePacer implements SendPacer {
   private long refilledAt = UNSET;
 
   private double wMax;
-  /** Seconds from the start of the curve to the plateau (0 when a probe confirmed the ceiling). */
+  /** Where the climb levels off: just below {@code wMax}, or a lower bound on the limit measured above that. */
+  private double plateau;
+  /** Seconds from the start of the curve to the plateau (0 when it starts there). */
   private double k;
-  private double c = CUBIC_SCALE;
+  /** Scale of the climb to the plateau, so that the curve starts at the rate set by the last 429. */
+  private double climbC = CUBIC_SCALE;
+  /** Scale of the probe above the plateau: the SDKs' growth for this ceiling. */
+  private double probeC = CUBIC_SCALE;
   /** Seconds spent on the plateau before probing above it. */
   private double hold;
+  /** The last Retry-After: what a probe that finds the ceiling costs. */
+  private double lastPauseSeconds;
   /** Between the first and the second 429: the first told little, so the rate doubles to find the ceiling. */
   private boolean slowStart;
   private double slowStartRate;
@@ -114,8 +147,24 @@ final class AdaptivePacer implements SendPacer {
   private boolean measuredOnce;
   private long bucket = UNSET;
   private int sendsInBucket;
-  /** First send of the current measurement (restarted when sending resumes after a 429). */
+  /** Start of the sends counted in {@code sendsInBucket}: the first send of a measurement, then a boundary. */
   private long measureStart = UNSET;
+
+  /**
+   * Requests Linq admitted in the unpaced start (all its answers, also those that arrive after its first
+   * 429): its burst plus what its limit refilled meanwhile. NaN until sending resumes after that 429.
+   */
+  private double burstEstimate = Double.NaN;
+  private int burstAnswers;
+  private long firstAnswerAt = UNSET;
+  /** From the first answer to the first 429: about how long Linq was admitting them. */
+  private long burstSpanMillis;
+  /** Whether the burst estimate may be refined with the limit (until a bound it gave proves too high). */
+  private boolean refineBurst = true;
+  /** The plateau came from {@link #lowerBound}: a 429 at or below it means the bound was not one. */
+  private boolean plateauFromBound;
+  /** Times of the answers in the last {@value #LOWER_BOUND_WINDOW_MILLIS} ms. */
+  private final ArrayDeque<Long> answered = new ArrayDeque<>();
 
   /**
    * @param startingRate requests/s allowed before the first 429 ({@code POSITIVE_INFINITY}: unpaced)
@@ -126,10 +175,12 @@ final class AdaptivePacer implements SendPacer {
       throw new IllegalArgumentException("an adaptive pacer needs a starting rate > 0 and burst >= 1");
     }
     this.burst = burst;
-    if (startingRate != Double.POSITIVE_INFINITY) {
+    this.startedUnpaced = startingRate == Double.POSITIVE_INFINITY;
+    if (!startedUnpaced) {
       enabled = true;
       fillRate = Math.max(MIN_RATE, startingRate);
       wMax = fillRate;
+      plateau = fillRate;
       k = 0; // on the plateau already: probe upwards from the starting rate
       tokens = burst; // the first requests need not wait
     }
@@ -150,6 +201,9 @@ final class AdaptivePacer implements SendPacer {
   @Override
   public void onSend(long now) {
     if (!sentSinceThrottle) {
+      if (enabled && startedUnpaced && Double.isNaN(burstEstimate)) {
+        burstEstimate = burstAnswers; // the unpaced start is over: all its answers are in
+      }
       lastThrottleAt = now; // the curve starts when sending resumes: a Retry-After pause is not probing
       restartMeasurement(); // and the pause is not a slow sending rate
     }
@@ -163,6 +217,14 @@ final class AdaptivePacer implements SendPacer {
 
   @Override
   public void onAnswer(long now) {
+    answered.addLast(now);
+    while (answered.peekFirst() < now - LOWER_BOUND_WINDOW_MILLIS) {
+      answered.pollFirst();
+    }
+    if (Double.isNaN(burstEstimate)) {
+      burstAnswers++;
+      firstAnswerAt = firstAnswerAt == UNSET ? now : firstAnswerAt;
+    }
     if (!enabled) {
       return;
     }
@@ -183,18 +245,57 @@ final class AdaptivePacer implements SendPacer {
     setFillRate(now, Math.max(fillRate, Math.min(curve((now - lastThrottleAt) / 1000.0), cap)));
   }
 
-  /**
-   * The allowed rate {@code t} seconds into the curve: the CUBIC climb to the plateau (just below the
-   * last ceiling), the plateau for {@link #hold} seconds, then CUBIC probing above it.
-   */
   /** Whether the curve is above its plateau, probing for headroom ({@code lastThrottleAt} not yet reset). */
   private boolean probing(long now) {
-    return wMax > 0 && (now - lastThrottleAt) / 1000.0 >= k + hold && fillRate > (1 - HEADROOM) * wMax;
+    return wMax > 0 && (now - lastThrottleAt) / 1000.0 >= k + hold && fillRate > plateau;
+  }
+
+  /**
+   * A lower bound on the account's limit from the answers just before a 429. Linq cannot admit more
+   * than its burst plus the limit times a window, so for every window ending now the limit is at least
+   * (answers in it - burst) / its length. The best window starts where sending caught up with the
+   * limit (before that Linq's bucket stayed full and its tokens went unused); windows start at answers
+   * to requests sent after the resume, so their arrivals match their sends whatever the latency, and
+   * are {@value #MIN_LOWER_BOUND_MILLIS}-{@value #LOWER_BOUND_WINDOW_MILLIS} ms long.
+   *
+   * <p>Linq's burst is taken from the unpaced start: the answers before its first 429, less what the
+   * limit refilled while they were admitted ({@code span}), which needs the limit; so the two are
+   * refined together, from the safe side (a bound on the limit gives a burst at least as large as the
+   * real one, which gives a bound no larger than the limit). 0 while the burst is unknown.
+   */
+  private double lowerBound(long now) {
+    if (Double.isNaN(burstEstimate)) {
+      return 0;
+    }
+    double bound = boundWithBurst(now, burstEstimate);
+    for (int i = 0; i < 3 && bound > 0 && refineBurst; i++) {
+      double burst = Math.max(1, burstEstimate - bound * share * burstSpanMillis / 1000);
+      bound = boundWithBurst(now, burst);
+    }
+    return bound / share;
+  }
+
+  private double boundWithBurst(long now, double burst) {
+    double best = 0;
+    int admitted = 0;
+    Iterator<Long> newestFirst = answered.descendingIterator();
+    while (newestFirst.hasNext()) {
+      long at = newestFirst.next();
+      if (at < lastThrottleAt) {
+        break;
+      }
+      admitted++;
+      long window = now - at;
+      if (window >= MIN_LOWER_BOUND_MILLIS) {
+        best = Math.max(best, (admitted - burst) * 1000.0 / window);
+      }
+    }
+    return best;
   }
 
   /** The first hold on a plateau: {@value #BASE_HOLD_SECONDS} s, or ten requests' time at a slow limit. */
   private double baseHold() {
-    return Math.max(BASE_HOLD_SECONDS, MIN_RECOVERY_SENDS / wMax);
+    return Math.max(Math.max(BASE_HOLD_SECONDS, MIN_RECOVERY_SENDS / wMax), lastPauseSeconds / PROBE_BUDGET);
   }
 
   /** The SDK's time to climb back to the ceiling, at least {@link #MIN_RECOVERY_SENDS} requests long. */
@@ -202,15 +303,18 @@ final class AdaptivePacer implements SendPacer {
     return Math.max(Math.cbrt(wMax * (1 - BETA) / CUBIC_SCALE), MIN_RECOVERY_SENDS / wMax);
   }
 
+  /**
+   * The allowed rate {@code t} seconds into the curve: the CUBIC climb to the plateau, the plateau for
+   * {@link #hold} seconds, then CUBIC probing above it.
+   */
   private double curve(double t) {
-    double plateau = (1 - HEADROOM) * wMax;
     if (t < k) {
-      return c * Math.pow(t - k, 3) + plateau;
+      return climbC * Math.pow(t - k, 3) + plateau;
     }
     if (t < k + hold) {
       return plateau;
     }
-    return c * Math.pow(t - k - hold, 3) + plateau;
+    return probeC * Math.pow(t - k - hold, 3) + plateau;
   }
 
   @Override
@@ -224,12 +328,14 @@ final class AdaptivePacer implements SendPacer {
       return; // an answer to a request sent before the last decrease
     }
     sentSinceThrottle = false;
+    lastPauseSeconds = retryAfterMillis / 1000.0;
     double measured = measuredAccountRate(now);
     if (!enabled) {
       // The first 429 of an unpaced sender says only that a burst was too much, not what the sustained
       // limit is: start from what was measured and double until the next 429 finds the ceiling.
       enabled = true;
       slowStart = true;
+      burstSpanMillis = firstAnswerAt == UNSET ? 0 : now - firstAnswerAt;
       refilledAt = now;
       lastThrottleAt = now;
       // The burst's sends over the time it took, or at least over the time Linq needs to recover from it
@@ -243,34 +349,66 @@ final class AdaptivePacer implements SendPacer {
       tokens = Math.min(tokens, 0);
       return;
     }
+    boolean probing = probing(now);
+    if (plateauFromBound && !probing && !slowStart) {
+      refineBurst = false; // refused on a plateau the bound set: the refined burst was too small
+    }
+    double lowerBound = lowerBound(now);
     if (slowStart) {
+      // The doubling was refused: the limit lies between the last rate answered and this one. Climb from
+      // the last rate answered towards just below the refused one.
       slowStart = false;
-      measured = fillRate; // the rate that was just refused: the doubling outran the measurement
+      wMax = fillRate;
+      hold = baseHold();
+      if (lowerBound >= BETA * wMax / 2) {
+        climbTo(now, lowerBound, lowerBound); // the answers bound the limit: hold there, probe later
+        plateauFromBound = true;
+      } else {
+        climbTo(now, wMax / 2, (1 - HEADROOM) * wMax);
+      }
+      return;
     }
     // The rate that was refused: what was really sent, never more than was allowed.
-    double refused = Math.max(MIN_RATE, Math.min(measured, fillRate));
-    boolean probing = probing(now);
-    lastThrottleAt = now;
+    double refused = Math.max(MIN_RATE, Math.max(lowerBound, Math.min(measured, fillRate)));
     if (probing) {
-      // A probe above the plateau hit the ceiling: the plateau was safe, so return to it and probe less
-      // often. Only a probe that got far above it before the 429 says the limit went up.
+      // A probe above the plateau hit the ceiling: the plateau was safe, so return to it (or to the
+      // bound the answers give, if higher). Only a probe that got far above the ceiling before the 429
+      // says the limit went up: the ceiling moves halfway there.
+      double bound = Math.min(lowerBound, refused);
+      double level = Math.max(plateau, bound);
       if (refused > RAISE_ON_PROBE * wMax) {
         wMax = (wMax + refused) / 2;
-        hold = baseHold();
-      } else {
-        hold = Math.min(Math.max(MAX_HOLD_SECONDS, MAX_HOLD_SENDS / wMax), Math.max(baseHold(), 2 * hold));
+        level = Math.max(level, (1 - HEADROOM) * wMax);
       }
-      k = 0;
-      setFillRate(now, Math.max(MIN_RATE, (1 - HEADROOM) * wMax));
-    } else {
-      // Refused while climbing to or holding the plateau: the limit is lower than thought. The classic
-      // multiplicative decrease from the refused rate; probing starts over.
-      wMax = refused;
-      k = standardK();
       hold = baseHold();
-      setFillRate(now, Math.max(MIN_RATE, BETA * wMax));
+      climbTo(now, level, level);
+      plateauFromBound = level == bound;
+      return;
     }
-    c = wMax * (1 - BETA) / Math.pow(standardK(), 3);
+    wMax = refused;
+    hold = baseHold();
+    if (lowerBound >= BETA * refused) {
+      // The answers before the 429 bound the limit from below, closer than the classic cut would: that
+      // bound is the new plateau (it is safe; probing will find any headroom above it).
+      climbTo(now, lowerBound, lowerBound);
+      plateauFromBound = true;
+    } else {
+      // Refused far above the limit (soon after resuming, or a limit that dropped): the classic
+      // multiplicative decrease from the refused rate, then the climb to just below it.
+      climbTo(now, BETA * wMax, (1 - HEADROOM) * wMax);
+    }
+  }
+
+  /** Restarts the curve at {@code start}, climbing to {@code level} (at once when they are equal). */
+  private void climbTo(long now, double start, double level) {
+    plateauFromBound = false;
+    lastThrottleAt = now; // until sending resumes, when the curve really starts
+    plateau = Math.max(MIN_RATE, level);
+    double from = Math.max(MIN_RATE, Math.min(start, plateau));
+    k = from >= plateau ? 0 : standardK();
+    climbC = k == 0 ? 0 : (plateau - from) / Math.pow(k, 3);
+    probeC = wMax * (1 - BETA) / Math.pow(standardK(), 3);
+    setFillRate(now, from);
     tokens = Math.min(tokens, 0); // resume at the steady rate, not with a burst
   }
 
@@ -296,9 +434,18 @@ final class AdaptivePacer implements SendPacer {
     fillRate = rate;
   }
 
+  /**
+   * Tokens the bucket holds: {@code burst}, plus what accrues during a timer's slack, so that a rate
+   * whose interval is not a whole number of milliseconds (300/s: 3.3 ms) is not rounded down to the
+   * next whole one (4 ms: 250/s) by a timer that fires on the millisecond or later.
+   */
+  private double capacity() {
+    return burst + allowedRate() * TIMER_SLACK_MILLIS / 1000;
+  }
+
   private void refill(long now) {
     if (refilledAt != UNSET && now > refilledAt) {
-      tokens = Math.min(burst, tokens + (now - refilledAt) * allowedRate() / 1000);
+      tokens = Math.min(capacity(), tokens + (now - refilledAt) * allowedRate() / 1000);
     }
     refilledAt = refilledAt == UNSET ? now : Math.max(refilledAt, now);
   }
@@ -309,6 +456,9 @@ final class AdaptivePacer implements SendPacer {
    * {@value #MIN_MEASURE_MILLIS} ms, so one instant burst does not read as an infinite rate).
    */
   private double measuredAccountRate(long now) {
+    if (!measuredOnce && enabled && sendsInBucket < MIN_MEASURED_SENDS) {
+      return fillRate; // a send or two since resuming is not a rate: the allowance is the best estimate
+    }
     double sending = measuredOnce ? measuredRate
         : sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, measureStart == UNSET ? 0 : now - measureStart);
     return sending / share;
@@ -321,16 +471,23 @@ final class AdaptivePacer implements SendPacer {
     measureStart = UNSET;
   }
 
-  /** Counts a send; on entering a new bucket, folds the finished ones into the EWMA. */
+  /**
+   * Counts a send; on entering a new bucket, folds the finished one into the EWMA. The sends counted
+   * since {@code measureStart}; a first bucket shorter than half a bucket (sending resumed just before a
+   * boundary) is too short to be a rate, so its sends carry over into the next one.
+   */
   private void measure(long now) {
     long current = Math.floorDiv(now, BUCKET_MILLIS);
     if (bucket != UNSET && current > bucket) {
-      // The first bucket of a measurement started when sending did, not at its boundary.
-      long width = current * BUCKET_MILLIS - Math.max(bucket * BUCKET_MILLIS, measureStart);
-      double rate = sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, width);
-      measuredRate = measuredOnce ? SMOOTHING * rate + (1 - SMOOTHING) * measuredRate : rate;
-      measuredOnce = true;
-      sendsInBucket = 0;
+      long boundary = current * BUCKET_MILLIS;
+      long width = boundary - measureStart;
+      if (measuredOnce || width >= BUCKET_MILLIS / 2) {
+        double rate = sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, width);
+        measuredRate = measuredOnce ? SMOOTHING * rate + (1 - SMOOTHING) * measuredRate : rate;
+        measuredOnce = true;
+        sendsInBucket = 0;
+        measureStart = boundary;
+      }
     }
     if (bucket == UNSET) {
       measureStart = now;
