@@ -3,6 +3,7 @@ package com.linqapp.gateway.cache;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.Freshness;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * An answer as Linq gave it, with when it was fetched and how long it stays fresh.
@@ -10,8 +11,14 @@ import com.linqapp.gateway.check.Freshness;
  * @param answer          Linq's answer, optional fields included
  * @param fetchedAtMillis wall-clock time Linq answered
  * @param ttlMillis       freshness lifetime (depends on {@code available})
+ * @param linqJson        the answer's Linq-compatible body, encoded once: a cache hit sends these bytes
+ *                        (read-only, shared by every event loop)
  */
-public record CachedAnswer(CheckAnswer answer, long fetchedAtMillis, long ttlMillis) {
+public record CachedAnswer(CheckAnswer answer, long fetchedAtMillis, long ttlMillis, Buffer linqJson) {
+
+  public CachedAnswer(CheckAnswer answer, long fetchedAtMillis, long ttlMillis) {
+    this(answer, fetchedAtMillis, ttlMillis, answer.toLinqJson().toBuffer());
+  }
 
   /** This answer as served from the cache ({@code HIT} or {@code STALE}), with its age. */
   public CheckResult asResult(CheckResult.Source source, long nowMillis) {

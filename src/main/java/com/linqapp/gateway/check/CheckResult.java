@@ -14,8 +14,10 @@ public record CheckResult(CheckAnswer answer, Source source, long ageSeconds) {
   public enum Source {
     MISS, HIT, COALESCED, STALE;
 
+    private final String header = name().toLowerCase(java.util.Locale.ROOT);
+
     public String header() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return header;
     }
 
     public boolean cached() {

@@ -3,6 +3,7 @@ package com.linqapp.gateway.http;
 import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.bus.CheckMessages;
 import com.linqapp.gateway.bus.CheckQuery;
+import com.linqapp.gateway.cache.CachedAnswer;
 import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckException;
@@ -14,7 +15,7 @@ import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.check.StrictJson;
 import com.linqapp.gateway.metrics.GatewayMetrics;
-import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -31,19 +32,32 @@ final class CapabilityHandler {
   /** The SDKs send their own timeout; answering a little before it lets them read our answer. */
   static final long SDK_TIMEOUT_MARGIN_MILLIS = 500;
 
+  private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+  private static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
+  private static final CharSequence X_PRIORITY = HttpHeaders.createOptimized("X-Priority");
+  private static final CharSequence X_REQUEST_TIMEOUT_MS = HttpHeaders.createOptimized("X-Request-Timeout-Ms");
+  private static final CharSequence X_STAINLESS_TIMEOUT = HttpHeaders.createOptimized("X-Stainless-Timeout");
+
   private final Service service;
+  private final String route;
   private final AddressRule rule;
   private final CapabilityClient engine;
   private final ResultCache cache;
   private final GatewayMetrics metrics;
 
-  CapabilityHandler(Service service, AddressRule rule, CapabilityClient engine, ResultCache cache,
+  CapabilityHandler(Service service, String route, AddressRule rule, CapabilityClient engine, ResultCache cache,
                     GatewayMetrics metrics) {
     this.service = service;
+    this.route = route;
     this.rule = rule;
     this.engine = engine;
     this.cache = cache;
     this.metrics = metrics;
+  }
+
+  /** The route's path, for metrics (one constant string, its hash computed once). */
+  String route() {
+    return route;
   }
 
   /** Answers one check request whose body has been read (and whose client is authenticated). */
@@ -56,18 +70,23 @@ final class CapabilityHandler {
       ErrorResponder.send(response, bad);
       return;
     }
-    cache.get(new CheckKey(service, query.address(), query.from())).compose(cached -> {
+    cache.get(new CheckKey(service, query.address(), query.from())).onComplete(lookup -> {
       long now = cache.now();
+      CachedAnswer cached = lookup.succeeded() ? lookup.result() : null;
       if (cached != null && cached.freshFor(query.freshness(), now)) {
         metrics.onResult(CheckResult.Source.HIT);
-        return Future.succeededFuture(cached.asResult(CheckResult.Source.HIT, now));
-      }
-      return engine.check(query, requestId, client);
-    }).onComplete(done -> {
-      if (done.succeeded()) {
-        respond(response, done.result());
+        respond(response, CheckResult.Source.HIT, cached.ageSeconds(now), cached.linqJson());
+      } else if (lookup.failed()) {
+        ErrorResponder.send(response, CheckMessages.toCheckException(lookup.cause()));
       } else {
-        ErrorResponder.send(response, CheckMessages.toCheckException(done.cause()));
+        engine.check(query, requestId, client).onComplete(done -> {
+          if (done.succeeded()) {
+            CheckResult result = done.result();
+            respond(response, result.source(), result.ageSeconds(), result.answer().toLinqJson().toBuffer());
+          } else {
+            ErrorResponder.send(response, CheckMessages.toCheckException(done.cause()));
+          }
+        });
       }
     });
   }
@@ -82,7 +101,7 @@ final class CapabilityHandler {
     String from = CheckMessages.optionalFrom(json.getValue("from"), rule);
     Priority priority;
     try {
-      priority = Priority.parse(request.getHeader("X-Priority"), Priority.INTERACTIVE);
+      priority = Priority.parse(request.getHeader(X_PRIORITY), Priority.INTERACTIVE);
     } catch (IllegalArgumentException e) {
       throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "X-Priority must be interactive or bulk");
     }
@@ -110,11 +129,11 @@ final class CapabilityHandler {
 
   /** {@code X-Request-Timeout-Ms}, else the SDKs' {@code X-Stainless-Timeout} (seconds), else the default. */
   static Long timeoutMillis(HttpServerRequest request) {
-    String millis = request.getHeader("X-Request-Timeout-Ms");
+    String millis = request.getHeader(X_REQUEST_TIMEOUT_MS);
     if (millis != null) {
       return parseTimeout("X-Request-Timeout-Ms", millis, 1);
     }
-    String seconds = request.getHeader("X-Stainless-Timeout");
+    String seconds = request.getHeader(X_STAINLESS_TIMEOUT);
     if (seconds != null) {
       long sdkMillis = parseTimeout("X-Stainless-Timeout", seconds, 1000);
       return Math.max(1, sdkMillis - SDK_TIMEOUT_MARGIN_MILLIS);
@@ -135,14 +154,15 @@ final class CapabilityHandler {
         header + " must be a whole number up to " + CheckMessages.MAX_TIMEOUT_MILLIS / unitMillis);
   }
 
-  private static void respond(HttpServerResponse response, CheckResult result) {
+  private static void respond(HttpServerResponse response, CheckResult.Source source, long ageSeconds, Buffer body) {
     if (response.ended() || response.closed()) {
       return;
     }
-    response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader("X-Cache", result.source().header());
-    if (result.source() != CheckResult.Source.MISS && result.source() != CheckResult.Source.COALESCED) {
-      response.putHeader(HttpHeaders.AGE, String.valueOf(result.ageSeconds()));
+    // add, not put: none of these is set yet, and put first searches for (and removes) an old value
+    MultiMap headers = response.headers().add(HttpHeaders.CONTENT_TYPE, JSON).add(X_CACHE, source.header());
+    if (source != CheckResult.Source.MISS && source != CheckResult.Source.COALESCED) {
+      headers.add(HttpHeaders.AGE, String.valueOf(ageSeconds));
     }
-    response.end(result.answer().toLinqJson().toBuffer());
+    response.end(body);
   }
 }

@@ -9,7 +9,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.Map;
+import java.util.List;
 
 /**
  * The HTTP server's request handler: {@code POST} to the two Linq-compatible check routes is served
@@ -20,16 +20,18 @@ import java.util.Map;
  */
 final class CheckRoutes implements Handler<HttpServerRequest> {
 
-  private final Map<String, CapabilityHandler> byPath;
+  private final List<CapabilityHandler> checks;
   private final Handler<HttpServerRequest> router;
   private final RequestTagger tagger;
+  private final IdleConnections connections;
   private final ClientAuth auth;
   private final GatewayMetrics metrics;
   private final int maxBodyBytes;
 
-  CheckRoutes(Map<String, CapabilityHandler> byPath, Handler<HttpServerRequest> router, RequestTagger tagger,
-              ClientAuth auth, GatewayMetrics metrics, int maxBodyBytes) {
-    this.byPath = Map.copyOf(byPath);
+  CheckRoutes(List<CapabilityHandler> checks, Handler<HttpServerRequest> router, RequestTagger tagger,
+              IdleConnections connections, ClientAuth auth, GatewayMetrics metrics, int maxBodyBytes) {
+    this.connections = connections;
+    this.checks = List.copyOf(checks);
     this.router = router;
     this.tagger = tagger;
     this.auth = auth;
@@ -39,7 +41,7 @@ final class CheckRoutes implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
-    CapabilityHandler check = request.method() == HttpMethod.POST ? byPath.get(request.path()) : null;
+    CapabilityHandler check = request.method() == HttpMethod.POST ? checkFor(request.path()) : null;
     if (check == null) {
       router.handle(request);
       return;
@@ -47,13 +49,26 @@ final class CheckRoutes implements Handler<HttpServerRequest> {
     HttpServerResponse response = request.response();
     long started = System.nanoTime();
     String[] client = {"-"};
-    response.endHandler(ended -> metrics.onClientRequest(request.path(), response.getStatusCode(), client[0],
-        System.nanoTime() - started));
+    IdleConnections.Activity activity = connections.onRequest(request);
+    response.endHandler(ended -> {
+      connections.onEnd(activity);
+      metrics.onClientRequest(check.route(), response.getStatusCode(), client[0], System.nanoTime() - started);
+    });
     String requestId = tagger.tag(request);
     if (requestId == null || (client[0] = auth.clientFor(request)) == null) {
       return;
     }
     readBody(request, body -> check.answer(request, body, requestId, client[0]));
+  }
+
+  /** Two routes: comparing the path with each is cheaper than hashing it for a map. */
+  private CapabilityHandler checkFor(String path) {
+    for (CapabilityHandler check : checks) {
+      if (check.route().equals(path)) {
+        return check;
+      }
+    }
+    return null;
   }
 
   /** The whole body, or 413/9006 as soon as it grows past the limit (the declared length is checked first). */

@@ -4,6 +4,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.config.ClientKey;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -37,7 +38,7 @@ final class ClientAuth implements Handler<RoutingContext> {
 
   /** The client's name, or {@code null} after answering 401/2004. */
   String clientFor(HttpServerRequest request) {
-    String name = disabled ? ANONYMOUS : clientFor(request.getHeader("Authorization"));
+    String name = disabled ? ANONYMOUS : clientFor(request.getHeader(HttpHeaders.AUTHORIZATION));
     if (name == null) {
       ErrorResponder.send(request.response(), new CheckException(401, ErrorCodes.UNAUTHORIZED,
           "Unauthorized - missing or invalid authentication token"));

@@ -20,8 +20,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +37,8 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Largest accepted request body: a check is well under 1 KiB. */
   static final int MAX_BODY_BYTES = 16 * 1024;
   static final int MAX_HEADER_BYTES = 8 * 1024;
+  /** Client connections with no request in progress for this long are closed ({@link IdleConnections}). */
+  static final long IDLE_TIMEOUT_MILLIS = 120_000;
   static final String LINQ_PREFIX = "/api/partner/v3/capability/";
 
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
@@ -46,6 +48,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final ResultCache cache;
   private final GatewayMetrics metrics;
   private RequestTagger tagger;
+  private IdleConnections connections;
   private HttpServer server;
 
   /**
@@ -65,14 +68,16 @@ public final class HttpApiVerticle extends VerticleBase {
     AddressRule rule = new AddressRule(config.defaultRegion());
     Router router = Router.router(vertx);
     tagger = new RequestTagger(hopId);
+    connections = new IdleConnections(vertx, IDLE_TIMEOUT_MILLIS);
     router.route().handler(this::tagRequest);
     HealthRoutes.mount(vertx, router);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
 
     ClientAuth auth = new ClientAuth(config.clientKeys(), config.authDisabled());
-    Map<String, CapabilityHandler> checks = new HashMap<>();
+    List<CapabilityHandler> checks = new ArrayList<>();
     for (Service service : Service.values()) {
-      checks.put(LINQ_PREFIX + service.linqRoute(), new CapabilityHandler(service, rule, engine, cache, metrics));
+      String route = LINQ_PREFIX + service.linqRoute();
+      checks.add(new CapabilityHandler(service, route, rule, engine, cache, metrics));
       // POST is served ahead of the router (CheckRoutes); any other method on these paths is 405 here.
       router.route(LINQ_PREFIX + service.linqRoute()).handler(ctx -> ctx.fail(405));
     }
@@ -91,8 +96,14 @@ public final class HttpApiVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
             .setHost(config.httpHost()).setPort(config.httpPort())
             .setMaxHeaderSize(MAX_HEADER_BYTES)
-            .setIdleTimeout(120))
-        .requestHandler(new CheckRoutes(checks, router, tagger, auth, metrics, MAX_BODY_BYTES))
+            // No WebSockets here: without their compression extension no handler inspects every write.
+            .setPerFrameWebSocketCompressionSupported(false)
+            .setPerMessageWebSocketCompressionSupported(false)
+            // HTTP/1.1 only (what Linq's SDKs speak): without h2c detection a connection is handed to
+            // IdleConnections when it opens, so one that never sends a byte is closed too.
+            .setHttp2ClearTextEnabled(false))
+        .connectionHandler(connections::opened)
+        .requestHandler(new CheckRoutes(checks, router, tagger, connections, auth, metrics, MAX_BODY_BYTES))
         .invalidRequestHandler(HttpApiVerticle::invalidRequest);
     return server.listen();
   }
@@ -100,8 +111,12 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Request id, metrics and the loop check for routed requests: before routing, so every answer has them. */
   private void tagRequest(RoutingContext ctx) {
     long started = System.nanoTime();
-    ctx.addEndHandler(ended -> metrics.onClientRequest(routeLabel(ctx.request().path()),
-        ctx.response().getStatusCode(), ctx.get(ClientAuth.CLIENT, "-"), System.nanoTime() - started));
+    IdleConnections.Activity activity = connections.onRequest(ctx.request());
+    ctx.addEndHandler(ended -> {
+      connections.onEnd(activity);
+      metrics.onClientRequest(routeLabel(ctx.request().path()), ctx.response().getStatusCode(),
+          ctx.get(ClientAuth.CLIENT, "-"), System.nanoTime() - started);
+    });
     String requestId = tagger.tag(ctx.request());
     if (requestId != null) {
       ctx.put(REQUEST_ID, requestId);

@@ -35,7 +35,7 @@ public final class GatewayMetrics implements DispatchListener {
   private final AtomicLong rateMilli = new AtomicLong(-1);
   /** Counters on the per-request path, looked up once: Micrometer's own lookup allocates ids and tags. */
   private final Map<CheckResult.Source, Counter> results = new EnumMap<>(CheckResult.Source.class);
-  private final Map<String, Counter> clientRequests = new ConcurrentHashMap<>();
+  private final Map<ClientRequestKey, Counter> clientRequests = new ConcurrentHashMap<>();
   private final Map<String, Timer> clientLatency = new ConcurrentHashMap<>();
 
   public GatewayMetrics(PrometheusMeterRegistry registry) {
@@ -139,9 +139,13 @@ public final class GatewayMetrics implements DispatchListener {
   }
 
   private void onClientRequest(String route, int status, String client) {
-    clientRequests.computeIfAbsent(route + ' ' + status + ' ' + client, key -> Counter
+    clientRequests.computeIfAbsent(new ClientRequestKey(route, status, client), key -> Counter
             .builder("gateway_client_requests").description("Client requests by route, status and client name")
             .tags("route", route, "status", String.valueOf(status), "client", client).register(registry))
         .increment();
+  }
+
+  /** One series of {@code gateway_client_requests} (a record: no string to build and hash per request). */
+  private record ClientRequestKey(String route, int status, String client) {
   }
 }
