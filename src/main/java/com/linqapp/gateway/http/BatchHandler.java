@@ -60,8 +60,7 @@ final class BatchHandler implements Handler<RoutingContext> {
         engine.cancel(requestId);
       }
     };
-    response.closeHandler(gone);
-    request.connection().closeHandler(gone);
+    response.closeHandler(gone); // the connection's own close handler belongs to IdleConnections
 
     runner.handler(line -> {
       response.write(Buffer.buffer(line.encode()).appendByte((byte) '\n'));

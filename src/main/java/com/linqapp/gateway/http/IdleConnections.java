@@ -43,7 +43,10 @@ final class IdleConnections {
     vertx.setPeriodic(Math.max(1, idleTimeoutMillis / SWEEPS), id -> sweep());
   }
 
-  /** A new connection: idle from now until its first request. */
+  /**
+   * A new connection: idle from now until its first request. Its close handler is set here, so nothing
+   * else may set it (a request that needs to know uses its response's close handler).
+   */
   void opened(HttpConnection connection) {
     Activity activity = new Activity();
     activity.lastActive = sweep;
@@ -81,6 +84,9 @@ final class IdleConnections {
         idle.add(connection);
       }
     });
-    idle.forEach(HttpConnection::close);
+    idle.forEach(connection -> {
+      connections.remove(connection);
+      connection.close();
+    });
   }
 }

@@ -258,10 +258,12 @@ final class AdaptivePacer implements SendPacer {
    * to requests sent after the resume, so their arrivals match their sends whatever the latency, and
    * are {@value #MIN_LOWER_BOUND_MILLIS}-{@value #LOWER_BOUND_WINDOW_MILLIS} ms long.
    *
-   * <p>Linq's burst is taken from the unpaced start: the answers before its first 429, less what the
-   * limit refilled while they were admitted ({@code span}), which needs the limit; so the two are
-   * refined together, from the safe side (a bound on the limit gives a burst at least as large as the
-   * real one, which gives a bound no larger than the limit). 0 while the burst is unknown.
+   * <p>Linq's burst is taken from the unpaced start: the answers Linq gave it, less what the limit
+   * refilled while they were admitted (over {@code burstSpanMillis}), which needs the limit; so the two
+   * are refined together, from the safe side (a bound on the limit takes off no more than the limit
+   * refilled, leaving a burst no smaller than the real one, which gives a bound no larger than the
+   * limit). Should a bound prove too high all the same, the refinement stops. 0 while the burst is
+   * unknown (a paced start, or before the unpaced start's answers are all in).
    */
   private double lowerBound(long now) {
     if (Double.isNaN(burstEstimate)) {
@@ -293,7 +295,10 @@ final class AdaptivePacer implements SendPacer {
     return best;
   }
 
-  /** The first hold on a plateau: {@value #BASE_HOLD_SECONDS} s, or ten requests' time at a slow limit. */
+  /**
+   * The hold on a plateau before probing: {@value #BASE_HOLD_SECONDS} s, ten requests' time at a slow
+   * limit, and long enough that a probe's {@code Retry-After} pause is at most {@value #PROBE_BUDGET} of it.
+   */
   private double baseHold() {
     return Math.max(Math.max(BASE_HOLD_SECONDS, MIN_RECOVERY_SENDS / wMax), lastPauseSeconds / PROBE_BUDGET);
   }
