@@ -149,6 +149,9 @@ final class AdaptivePacer implements SendPacer {
   private int sendsInBucket;
   /** Start of the sends counted in {@code sendsInBucket}: the first send of a measurement, then a boundary. */
   private long measureStart = UNSET;
+  /** Sends since the measurement (re)started, and when the first of them left. */
+  private int sendsSinceResume;
+  private long resumedSendingAt = UNSET;
 
   /**
    * Requests Linq admitted in the unpaced start (all its answers, also those that arrive after its first
@@ -340,13 +343,20 @@ final class AdaptivePacer implements SendPacer {
       // limit is: start from what was measured and double until the next 429 finds the ceiling.
       enabled = true;
       slowStart = true;
-      burstSpanMillis = firstAnswerAt == UNSET ? 0 : now - firstAnswerAt;
+      // Linq admitted the burst from the first request's arrival until it refused one: about from halfway
+      // between the first send and its answer (earlier only if connecting took longer than Linq's answer
+      // itself) until the request this 429 answers arrived, which our 429 trails by the same half.
+      burstSpanMillis = firstAnswerAt == UNSET || resumedSendingAt == UNSET ? 0
+          : now - (resumedSendingAt + firstAnswerAt) / 2;
       refilledAt = now;
       lastThrottleAt = now;
       // The burst's sends over the time it took, or at least over the time Linq needs to recover from it
       // (its Retry-After) and a second: a burst that took milliseconds says nothing about a rate.
-      long window = Math.max(Math.max(1_000, retryAfterMillis), measureStart == UNSET ? 0 : now - measureStart);
-      double burstRate = sendsInBucket * 1000.0 / window / share;
+      // All the burst's sends, not only those since the last bucket boundary: a burst that straddles one
+      // would otherwise read as a handful of sends, and start the rate so low that admission sheds
+      // every check as unreachable before its deadline.
+      long window = Math.max(Math.max(1_000, retryAfterMillis), resumedSendingAt == UNSET ? 0 : now - resumedSendingAt);
+      double burstRate = sendsSinceResume * 1000.0 / window / share;
       slowStartRate = Math.max(MIN_RATE, BETA * Math.min(measured, burstRate));
       setFillRate(now, slowStartRate);
       answersSinceDoubling = 0;
@@ -461,7 +471,7 @@ final class AdaptivePacer implements SendPacer {
    * {@value #MIN_MEASURE_MILLIS} ms, so one instant burst does not read as an infinite rate).
    */
   private double measuredAccountRate(long now) {
-    if (!measuredOnce && enabled && sendsInBucket < MIN_MEASURED_SENDS) {
+    if (!measuredOnce && enabled && sendsSinceResume < MIN_MEASURED_SENDS) {
       return fillRate; // a send or two since resuming is not a rate: the allowance is the best estimate
     }
     double sending = measuredOnce ? measuredRate
@@ -474,6 +484,8 @@ final class AdaptivePacer implements SendPacer {
     bucket = UNSET;
     sendsInBucket = 0;
     measureStart = UNSET;
+    sendsSinceResume = 0;
+    resumedSendingAt = UNSET;
   }
 
   /**
@@ -501,5 +513,7 @@ final class AdaptivePacer implements SendPacer {
       bucket = current;
     }
     sendsInBucket++;
+    sendsSinceResume++;
+    resumedSendingAt = resumedSendingAt == UNSET ? now : resumedSendingAt;
   }
 }

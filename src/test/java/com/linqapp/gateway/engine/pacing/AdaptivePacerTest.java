@@ -2,6 +2,7 @@ package com.linqapp.gateway.engine.pacing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +136,24 @@ class AdaptivePacerTest {
     sim.runUntil(30 * SECOND);
     sim.report("start at 5/s, limit 50/s", 15 * SECOND, 30 * SECOND);
     assertThat(sim.admittedBetween(15 * SECOND, 30 * SECOND) / 15.0).isGreaterThanOrEqualTo(0.85 * 50);
+  }
+
+  @Test
+  @DisplayName("an unpaced burst that straddles a measurement boundary is measured whole at its first 429")
+  void burstAcrossBucketBoundary() {
+    SendPacer pacer = SendPacer.adaptive();
+    // 300 sends from 200 ms to 499 ms, 5 more just after the 500 ms boundary, then Linq's 429 (5 s pause).
+    for (long t = 200; t < 500; t++) {
+      pacer.onSend(t);
+      pacer.onAnswer(t);
+    }
+    for (long t = 500; t < 505; t++) {
+      pacer.onSend(t);
+    }
+    pacer.onThrottle(505, 5 * SECOND);
+    // 305 sends over Linq's 5 s recovery, times 0.7: about 43/s. Counting only the 5 sends after the
+    // boundary gave 0.7/s, and admission then shed every check as unreachable before its deadline.
+    assertThat(pacer.rate()).isCloseTo(0.7 * 305 / 5, within(0.5));
   }
 
   @Test
