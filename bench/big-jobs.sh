@@ -31,20 +31,11 @@ PACED_RATE="${PACED_RATE:-1000}"; PACED_BURST="${PACED_BURST:-50}"
 CONCURRENCY="${CONCURRENCY:-64}"; SIM_LATENCY_MS="${SIM_LATENCY_MS:-2}"
 SIM_PORT="${SIM_PORT:-28090}"; GW_PORT="${GW_PORT:-28080}"
 OUT="${BIG_OUT:-bench/results-big-jobs-$(date +%F)$SUFFIX.md}"
-JAR=target/linq-capability-gateway.jar
 DIR=target/bench
 mkdir -p "$DIR"
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-for port in "$SIM_PORT" "$GW_PORT"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use (set SIM_PORT / GW_PORT)" >&2; exit 1; fi
-done
-if [ ! -f "$JAR" ] || [ -n "$(find src/main -newer "$JAR" -type f -print -quit)" ]; then
-  echo "building (mvn -q -B -DskipTests package)..." >&2
-  mvn -q -B -DskipTests package
-fi
+. bench/lib.sh
+require_free_ports "$SIM_PORT" "$GW_PORT"
+build_jar
 
 # ---- inputs ------------------------------------------------------------------------------------------------
 gen() { # first-number count csv|ndjson file
@@ -62,7 +53,6 @@ gen 3000000000 "$PACED_LINES" csv "$PACED_CSV"
 echo "inputs: $BIG_CSV, $BIG_ND ($(du -h "$BIG_ND" | cut -f1)), $PACED_CSV" >&2
 
 # ---- helpers -----------------------------------------------------------------------------------------------
-wait_for() { for _ in $(seq 1 150); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; echo "not up: $1" >&2; return 1; }
 start_sim() { # extra simulate flags...
   java -Xmx1g -jar "$JAR" simulate --port "$SIM_PORT" --latency "$SIM_LATENCY_MS" "$@" > "$DIR/sim.log" 2>&1 &
   SIM_PID=$!; PIDS+=("$SIM_PID")

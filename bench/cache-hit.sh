@@ -14,22 +14,17 @@ WRK_PIN=${WRK_CPUS:+taskset -c $WRK_CPUS}
 GW_PORT="${GW_PORT:-18080}"; REF_PORT="${REF_PORT:-18081}"
 ADDRESS='+15551234567'
 ROUTE=/api/partner/v3/capability/check_imessage
-JAR=target/linq-capability-gateway.jar
+. bench/lib.sh
 WORK=$(mktemp -d)
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; rm -rf "$WORK"; }
-trap cleanup EXIT
+cleanup_extra() { rm -rf "$WORK"; }
+require_free_ports "$GW_PORT" "$REF_PORT"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (apt)..." >&2
   SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get install -y wrk >/dev/null 2>&1 || { $SUDO apt-get update >/dev/null && $SUDO apt-get install -y wrk >/dev/null; }
 fi
-if [ ! -f "$JAR" ] || [ ! -f target/test-classes/com/linqapp/gateway/bench/ReferenceServer.class ] \
-   || [ -n "$(find src -newer "$JAR" -name '*.java' -print -quit)" ]; then
-  echo "building (mvn package -DskipTests)..." >&2
-  mvn -q -B package -DskipTests
-fi
+build_jar ReferenceServer
 
 BODY="{\"address\":\"$ADDRESS\"}"
 cat > "$WORK/post.lua" <<LUA
@@ -38,10 +33,6 @@ wrk.body = '$BODY'
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-wait_for() { # url
-  for _ in $(seq 1 100); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done
-  echo "not up: $1" >&2; return 1
-}
 # wrk --latency output -> "requests/s p99_ms"
 measure() { # url seconds
   $WRK_PIN wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2s" -s "$WORK/post.lua" --latency "$1" > "$WORK/out.txt"

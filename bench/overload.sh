@@ -21,22 +21,11 @@ QUEUE="${QUEUE:-100}"; CONCURRENCY="${CONCURRENCY:-4}"; SIM_LATENCY_MS="${SIM_LA
 CALLERS="${2:-$(( 10 * (QUEUE + CONCURRENCY) ))}"
 SIM_PORT="${SIM_PORT:-28190}"; GW_PORT="${GW_PORT:-28180}"
 OUT="${OVERLOAD_OUT:-bench/results-overload-$(date +%F).md}"
-JAR=target/linq-capability-gateway.jar
 DIR=target/bench
 mkdir -p "$DIR"
-PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-for port in "$SIM_PORT" "$GW_PORT"; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use (set SIM_PORT / GW_PORT)" >&2; exit 1; fi
-done
-if [ ! -f "$JAR" ] || [ ! -f target/test-classes/com/linqapp/gateway/bench/OverloadBenchmark.class ] \
-   || [ -n "$(find src -newer "$JAR" -name '*.java' -print -quit)" ]; then
-  echo "building (mvn -q -B -DskipTests package)..." >&2
-  mvn -q -B -DskipTests package
-fi
-wait_for() { for _ in $(seq 1 150); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; echo "not up: $1" >&2; return 1; }
+. bench/lib.sh
+require_free_ports "$SIM_PORT" "$GW_PORT"
+build_jar OverloadBenchmark
 
 # One run on a fresh simulator and gateway: run_mode TITLE [OverloadBenchmark flags...]; appends to REPORT.
 REPORT=""

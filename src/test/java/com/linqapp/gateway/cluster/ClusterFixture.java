@@ -90,6 +90,19 @@ final class ClusterFixture {
     return starting.stream().map(f -> awaitLong(f)).toList();
   }
 
+  /** Two nodes of a new cluster, and its member ports (with {@code spare} more for members started later). */
+  record Pair(String name, List<Integer> ports, Node a, Node b) {
+  }
+
+  /** Starts two nodes with the same {@code overrides}, clustered, in front of {@code sim}. */
+  static Pair startPair(Class<?> testClass, LinqSimulator sim, JsonObject overrides, int spare) {
+    String name = uniqueName(testClass);
+    List<Integer> ports = ports(2 + spare);
+    List<Node> nodes = startAll(List.of(config(name, ports.get(0), ports, sim, overrides),
+        config(name, ports.get(1), ports, sim, overrides)));
+    return new Pair(name, ports, nodes.get(0), nodes.get(1));
+  }
+
   /**
    * A foreign Vert.x application: not the gateway's code, a hand-made Hazelcast configuration with only
    * the cluster's name, its own port, the TCP/IP members and multicast off.

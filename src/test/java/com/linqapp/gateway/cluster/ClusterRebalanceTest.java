@@ -10,7 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -32,14 +31,9 @@ class ClusterRebalanceTest {
     clientVertx = Vertx.vertx();
     sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
     web = ClusterFixture.web(clientVertx);
-    String name = ClusterFixture.uniqueName(getClass());
-    List<Integer> ports = ClusterFixture.ports(2);
-    JsonObject overrides = new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20);
-    List<ClusterFixture.Node> nodes = ClusterFixture.startAll(List.of(
-        ClusterFixture.config(name, ports.get(0), ports, sim, overrides),
-        ClusterFixture.config(name, ports.get(1), ports, sim, overrides)));
-    a = nodes.get(0);
-    b = nodes.get(1);
+    ClusterFixture.Pair pair = ClusterFixture.startPair(getClass(), sim, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20), 0);
+    a = pair.a();
+    b = pair.b();
   }
 
   @AfterAll

@@ -50,15 +50,10 @@ class ClusterSharingTest {
     clientVertx = Vertx.vertx();
     sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
     web = ClusterFixture.web(clientVertx);
-    String name = ClusterFixture.uniqueName(getClass());
-    List<Integer> ports = ClusterFixture.ports(3);
-    JsonObject overrides = new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 40);
-    List<ClusterFixture.Node> nodes = ClusterFixture.startAll(List.of(
-        ClusterFixture.config(name, ports.get(0), ports, sim, overrides),
-        ClusterFixture.config(name, ports.get(1), ports, sim, overrides)));
-    a = nodes.get(0);
-    b = nodes.get(1);
-    foreign = ClusterFixture.foreign(name, ports.get(2), ports);
+    ClusterFixture.Pair pair = ClusterFixture.startPair(getClass(), sim, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 40), 1);
+    a = pair.a();
+    b = pair.b();
+    foreign = ClusterFixture.foreign(pair.name(), pair.ports().get(2), pair.ports());
     eventually(Duration.ofSeconds(15), "both nodes see three members", () ->
         a.cluster().members() == 3 && b.cluster().members() == 3);
   }
