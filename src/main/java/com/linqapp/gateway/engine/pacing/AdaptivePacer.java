@@ -136,7 +136,6 @@ final class AdaptivePacer implements SendPacer {
   private double lastPauseSeconds;
   /** Between the first and the second 429: the first told little, so the rate doubles to find the ceiling. */
   private boolean slowStart;
-  private double slowStartRate;
   private int answersSinceDoubling;
   private long doubledAt;
   /** Start of the current curve: the first send after the last 429 (or the first answer). */
@@ -357,8 +356,7 @@ final class AdaptivePacer implements SendPacer {
       // every check as unreachable before its deadline.
       long window = Math.max(Math.max(1_000, retryAfterMillis), resumedSendingAt == UNSET ? 0 : now - resumedSendingAt);
       double burstRate = sendsSinceResume * 1000.0 / window / share;
-      slowStartRate = Math.max(MIN_RATE, BETA * Math.min(measured, burstRate));
-      setFillRate(now, slowStartRate);
+      setFillRate(now, Math.max(MIN_RATE, BETA * Math.min(measured, burstRate)));
       answersSinceDoubling = 0;
       doubledAt = now;
       tokens = Math.min(tokens, 0);
