@@ -22,6 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,10 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Largest accepted request body: a check is well under 1 KiB. */
   static final int MAX_BODY_BYTES = 16 * 1024;
   static final int MAX_HEADER_BYTES = 8 * 1024;
+  /** Routes named in metrics labels (the check routes label their own requests in {@link CheckRoutes}). */
+  private static final Set<String> LABELLED_ROUTES = Set.of(LINQ_PREFIX + Service.IMESSAGE.linqRoute(),
+      LINQ_PREFIX + Service.RCS.linqRoute(), BatchHandler.ROUTE, "/health", "/health/live", "/health/ready",
+      "/metrics");
   /** Client connections with no request in progress for this long are closed ({@link IdleConnections}). */
   static final long IDLE_TIMEOUT_MILLIS = 120_000;
   static final String LINQ_PREFIX = "/api/partner/v3/capability/";
@@ -126,13 +131,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   /** Known routes by name; anything else is "other", so label values stay a closed set. */
   private static String routeLabel(String path) {
-    if (path == null) {
-      return "other";
-    }
-    if (path.startsWith(LINQ_PREFIX) || path.startsWith("/health") || path.equals("/metrics")) {
-      return path.length() > 64 ? "other" : path;
-    }
-    return "other";
+    return path != null && LABELLED_ROUTES.contains(path) ? path : "other";
   }
 
   private static void fail(RoutingContext ctx, CheckException error) {

@@ -41,6 +41,7 @@ class MetricsEndpointTest {
     gw.sim().failNext(Fault.rateLimited(1), 1);
     gw.check(IMESSAGE_ROUTE, "+15551234569");
     gw.check(IMESSAGE_ROUTE, "not-a-number");
+    assertThat(gw.get("/api/partner/v3/capability/no_such_route").statusCode()).isEqualTo(404);
 
     HttpResponse<Buffer> response = gw.get("/metrics");
     assertThat(response.statusCode()).isEqualTo(200);
@@ -55,6 +56,8 @@ class MetricsEndpointTest {
         "linq_in_flight", "linq_pacing_rate");
     assertThat(text).containsPattern("gateway_client_requests_total\\{client=\"team-a\",route=\"" + IMESSAGE_ROUTE
         + "\",status=\"400\"\\} 1");
+    assertThat(text).as("a path that is no route is labelled other, not by itself")
+        .contains("route=\"other\"").doesNotContain("/api/partner/v3/capability/no_such_route");
     assertThat(text).as("no address, key or sender line in any label")
         .doesNotContain("5551234567", "5551234568", "not-a-number", GatewayHarness.KEY_A, "sim-key", "+1202555010");
   }
