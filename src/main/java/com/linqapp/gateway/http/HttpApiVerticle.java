@@ -38,13 +38,13 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Largest accepted request body: a check is well under 1 KiB. */
   static final int MAX_BODY_BYTES = 16 * 1024;
   static final int MAX_HEADER_BYTES = 8 * 1024;
+  /** Client connections with no request in progress for this long are closed ({@link IdleConnections}). */
+  static final long IDLE_TIMEOUT_MILLIS = 120_000;
+  static final String LINQ_PREFIX = "/api/partner/v3/capability/";
   /** Routes named in metrics labels (the check routes label their own requests in {@link CheckRoutes}). */
   private static final Set<String> LABELLED_ROUTES = Set.of(LINQ_PREFIX + Service.IMESSAGE.linqRoute(),
       LINQ_PREFIX + Service.RCS.linqRoute(), BatchHandler.ROUTE, "/health", "/health/live", "/health/ready",
       "/metrics");
-  /** Client connections with no request in progress for this long are closed ({@link IdleConnections}). */
-  static final long IDLE_TIMEOUT_MILLIS = 120_000;
-  static final String LINQ_PREFIX = "/api/partner/v3/capability/";
 
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
 
