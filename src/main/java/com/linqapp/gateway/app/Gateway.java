@@ -1,11 +1,9 @@
 package com.linqapp.gateway.app;
 
 import com.linqapp.gateway.cache.ResultCache;
-import com.linqapp.gateway.cache.impl.CaffeineResultCache;
 import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.cluster.SharedResultCache;
 import com.linqapp.gateway.config.GatewayConfig;
-import com.linqapp.gateway.engine.EngineVerticle;
 import com.linqapp.gateway.http.HttpApiVerticle;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.DeploymentOptions;
@@ -74,7 +72,7 @@ public final class Gateway {
 
   private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
-    CaffeineResultCache local = new CaffeineResultCache(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
+    ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
         System::currentTimeMillis);
     return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);

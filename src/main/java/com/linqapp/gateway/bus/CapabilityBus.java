@@ -10,8 +10,14 @@ public final class CapabilityBus {
    * checks that have not been sent yet (in flight ones still fill the cache).
    */
   public static final String CANCEL = "capability.cancel";
-  /** Engine status for health and readiness (local only). */
+  /** Engine status for health and readiness (local only); a JSON object with the {@code STATUS_*} fields. */
   public static final String ENGINE_STATUS = "gateway.engine.status";
+  /** Status field: whether Linq accepts the gateway's key. */
+  public static final String STATUS_CREDENTIALS_OK = "credentialsOk";
+  /** Status field: whether the engine drains (shutting down). */
+  public static final String STATUS_DRAINING = "draining";
+  /** Status field: {@code {"active", "members"}} in a cluster, absent when standalone. */
+  public static final String STATUS_CLUSTER = "cluster";
 
   /** Message header carrying the request id. */
   public static final String REQUEST_ID_HEADER = "x-request-id";

@@ -32,6 +32,9 @@ public interface ResultCache {
   /** Stores a Linq answer fetched now. */
   Future<Void> put(CheckKey key, CheckAnswer answer);
 
+  /** Keeps an answer fetched elsewhere (another node), with its own fetch time and TTL. */
+  void store(CheckKey key, CachedAnswer cached);
+
   /**
    * Completes when the last {@link #put} of {@code key} can be read by every reader of the cache (another
    * node's, for a shared one), so a caller answered from it finds it wherever it asks next. Never fails.

@@ -131,10 +131,10 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
     alreadyDone = done.get(0, (int) Math.min(total, Integer.MAX_VALUE)).cardinality();
 
     Vertx vertx;
-    Runtime runtime = null;
+    CommandRuntime runtime = null;
     if (gatewayUri == null) {
       try {
-        runtime = Runtime.start(options);
+        runtime = CommandRuntime.start(options);
         runtime.config.requireLinqKey();
       } catch (ConfigException e) {
         if (runtime != null) {
@@ -152,7 +152,7 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
          BatchOutput out = resume ? BatchOutput.append(output) : BatchOutput.create(output)) {
       Iterator<BatchInput.Row> todo = skipping(rows, done);
       Thread hook = new Thread(() -> interrupted(out), "batch-interrupted");
-      java.lang.Runtime.getRuntime().addShutdownHook(hook);
+      Runtime.getRuntime().addShutdownHook(hook);
       progress = new BatchProgress(total, alreadyDone, System.console() != null, System.err);
       Context context = vertx.getOrCreateContext();
       if (gatewayUri == null) {
@@ -429,6 +429,6 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
     System.err.printf("batch: interrupted after %d rows written now (%d done before, %d rows in all); "
         + "run again with --resume to complete %s%n", written, alreadyDone, total, output);
     System.err.flush();
-    java.lang.Runtime.getRuntime().halt(ExitCodes.FAILED);
+    Runtime.getRuntime().halt(ExitCodes.FAILED);
   }
 }

@@ -46,9 +46,9 @@ final class CheckCommand implements Callable<Integer> {
       System.err.println("--service must be imessage or rcs (got '" + service + "')");
       return ExitCodes.USAGE;
     }
-    Runtime runtime;
+    CommandRuntime runtime;
     try {
-      runtime = Runtime.start(options);
+      runtime = CommandRuntime.start(options);
       runtime.config.requireLinqKey();
     } catch (ConfigException e) {
       System.err.println("configuration error: " + e.getMessage());

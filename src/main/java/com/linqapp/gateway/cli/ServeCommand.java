@@ -21,9 +21,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Runtime runtime;
+    CommandRuntime runtime;
     try {
-      runtime = Runtime.start(options);
+      runtime = CommandRuntime.start(options);
       runtime.config.requireServable();
     } catch (ConfigException e) {
       System.err.println("configuration error: " + e.getMessage());
@@ -44,13 +44,13 @@ final class ServeCommand implements Callable<Integer> {
           runtime.cluster.members());
     }
     long graceMillis = TimeUnit.SECONDS.toMillis(runtime.config.shutdownGraceSeconds());
-    java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime, gateway, graceMillis),
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime, gateway, graceMillis),
         "gateway-shutdown"));
     return GatewayMain.KEEP_RUNNING;
   }
 
   /** Runs on the JVM's shutdown thread (SIGTERM, Ctrl-C): it may wait, the event loops keep running. */
-  private static void shutdown(Runtime runtime, Gateway gateway, long graceMillis) {
+  private static void shutdown(CommandRuntime runtime, Gateway gateway, long graceMillis) {
     log.info("Shutting down: refusing new checks, draining for up to {} ms", graceMillis);
     try {
       gateway.drain(graceMillis).await(graceMillis + 2_000, TimeUnit.MILLISECONDS);

@@ -3,7 +3,6 @@ package com.linqapp.gateway.cluster;
 import com.hazelcast.map.IMap;
 import com.linqapp.gateway.cache.CachedAnswer;
 import com.linqapp.gateway.cache.ResultCache;
-import com.linqapp.gateway.cache.impl.CaffeineResultCache;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckKey;
 import io.vertx.core.Context;
@@ -35,14 +34,14 @@ public final class SharedResultCache implements ResultCache {
   /** The Hazelcast map's name (configured in {@code conf/hazelcast.xml}). */
   public static final String MAP = "linq-gateway.answers";
 
-  private final CaffeineResultCache near;
+  private final ResultCache near;
   private final IMap<String, String> shared;
   private final String salt;
   private final long staleRetentionMillis;
   /** Writes to the shared map not yet acknowledged, so the engine answers only once other nodes can read. */
   private final Map<CheckKey, Future<Void>> writing = new ConcurrentHashMap<>();
 
-  public SharedResultCache(ClusterNode node, CaffeineResultCache near, long staleRetentionMillis) {
+  public SharedResultCache(ClusterNode node, ResultCache near, long staleRetentionMillis) {
     this.near = near;
     this.shared = node.hazelcast().getMap(MAP);
     this.salt = node.name();
@@ -89,6 +88,11 @@ public final class SharedResultCache implements ResultCache {
   private static <T> Future<T> onCallerContext(CompletionStage<T> stage) {
     Context context = Vertx.currentContext();
     return context == null ? Future.fromCompletionStage(stage) : Future.fromCompletionStage(stage, context);
+  }
+
+  @Override
+  public void store(CheckKey key, CachedAnswer cached) {
+    near.store(key, cached);
   }
 
   @Override

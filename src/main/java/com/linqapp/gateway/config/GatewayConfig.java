@@ -1,13 +1,13 @@
 package com.linqapp.gateway.config;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
-import com.linqapp.gateway.engine.budget.ClientBudgets;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -52,7 +52,7 @@ public final class GatewayConfig {
   private final long cacheTtlUnavailableSeconds;
   private final long cacheMaxEntries;
   private final long cacheMaxStaleSeconds;
-  private final ClientBudgets clientBudgets;
+  private final Map<String, Long> clientDailyBudgets;
   private final int shutdownGraceSeconds;
   private final String logFormat;
   private final boolean cluster;
@@ -84,7 +84,7 @@ public final class GatewayConfig {
     this.cacheMaxEntries = s.integer("GATEWAY_CACHE_MAX_ENTRIES", 0, 100_000_000);
     this.cacheMaxStaleSeconds = s.integer("GATEWAY_CACHE_MAX_STALE_SECONDS", 0, 86_400);
     try {
-      this.clientBudgets = ClientBudgets.parse(s.string("GATEWAY_CLIENT_DAILY_BUDGETS"));
+      this.clientDailyBudgets = Map.copyOf(DailyBudgets.parse(s.string(DailyBudgets.SETTING)));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
@@ -266,9 +266,9 @@ public final class GatewayConfig {
     return cacheMaxStaleSeconds;
   }
 
-  /** Optional daily budgets of upstream checks per client name. */
-  public ClientBudgets clientBudgets() {
-    return clientBudgets;
+  /** Optional daily budgets of upstream checks per client name (absent: unlimited). */
+  public Map<String, Long> clientDailyBudgets() {
+    return clientDailyBudgets;
   }
 
   public int shutdownGraceSeconds() {

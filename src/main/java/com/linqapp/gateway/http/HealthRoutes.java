@@ -1,7 +1,6 @@
 package com.linqapp.gateway.http;
 
 import com.linqapp.gateway.bus.CapabilityBus;
-import com.linqapp.gateway.engine.EngineVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -31,7 +30,7 @@ final class HealthRoutes {
     HealthChecks ready = HealthChecks.create(vertx).register("engine", engine(vertx));
     HealthChecks full = HealthChecks.create(vertx).register("engine", engine(vertx))
         .register("linq-credentials", promise -> engineStatus(vertx).onComplete(done -> promise.complete(
-            done.succeeded() && done.result().getBoolean(EngineVerticle.CREDENTIALS_OK, false) ? Status.OK()
+            done.succeeded() && done.result().getBoolean(CapabilityBus.STATUS_CREDENTIALS_OK, false) ? Status.OK()
                 : Status.KO(new JsonObject().put("reason", "Linq rejects the gateway's API key")))));
     router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(live));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
@@ -43,10 +42,10 @@ final class HealthRoutes {
     return promise -> engineStatus(vertx).onComplete(done -> {
       if (done.failed()) {
         promise.complete(Status.KO(new JsonObject().put("reason", "engine not started")));
-      } else if (done.result().getBoolean("draining", false)) {
+      } else if (done.result().getBoolean(CapabilityBus.STATUS_DRAINING, false)) {
         promise.complete(Status.KO(new JsonObject().put("reason", "draining")));
-      } else if (done.result().getJsonObject("cluster") != null
-          && !done.result().getJsonObject("cluster").getBoolean("active", false)) {
+      } else if (done.result().getJsonObject(CapabilityBus.STATUS_CLUSTER) != null
+          && !done.result().getJsonObject(CapabilityBus.STATUS_CLUSTER).getBoolean("active", false)) {
         promise.complete(Status.KO(new JsonObject().put("reason", "not a cluster member")));
       } else {
         promise.complete(Status.OK(done.result()));

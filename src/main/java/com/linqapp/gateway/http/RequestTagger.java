@@ -2,7 +2,7 @@ package com.linqapp.gateway.http;
 
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
-import com.linqapp.gateway.linq.impl.WebClientLinqClient;
+import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.log.RequestTag;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,7 +19,7 @@ final class RequestTagger {
 
   /** Header names as Netty AsciiStrings: hashed once, not per request. */
   private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized(RequestIds.HEADER);
-  private static final CharSequence HOP = HttpHeaders.createOptimized(WebClientLinqClient.HOP_HEADER);
+  private static final CharSequence HOP = HttpHeaders.createOptimized(LinqClient.HOP_HEADER);
 
   private final String hopId;
 

@@ -11,6 +11,9 @@ import io.vertx.core.Vertx;
  */
 public interface LinqClient {
 
+  /** Header carrying the sending gateway's id; a gateway that receives its own id answers 508. */
+  String HOP_HEADER = "X-Linq-Gateway-Hop";
+
   /** Creates a client over one Vert.x WebClient whose pool is sized to the concurrency limit. */
   static LinqClient create(Vertx vertx, LinqClientOptions options) {
     return new WebClientLinqClient(vertx, new LinqClientOptions(options));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.cache.CachedAnswer;
 import com.linqapp.gateway.cache.ResultCache;
-import com.linqapp.gateway.cache.impl.CaffeineResultCache;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckKey;
 import com.linqapp.gateway.check.CheckRequest;
@@ -30,7 +29,7 @@ class CheckServiceTest {
   @Test
   @DisplayName("a shared cache that never confirms its write cannot hold an answer back past a second")
   void slowSharedCacheDoesNotHoldTheAnswer() {
-    CaffeineResultCache near = new CaffeineResultCache(60_000, 60_000, 0, 100, clock::now);
+    ResultCache near = ResultCache.create(60_000, 60_000, 0, 100, clock::now);
     Promise<Void> neverWritten = Promise.promise();
     ResultCache stuck = new ResultCache() {
       @Override
@@ -41,6 +40,11 @@ class CheckServiceTest {
       @Override
       public Future<Void> put(CheckKey key, CheckAnswer answer) {
         return near.put(key, answer);
+      }
+
+      @Override
+      public void store(CheckKey key, CachedAnswer cached) {
+        near.store(key, cached);
       }
 
       @Override

@@ -51,13 +51,13 @@ public final class CaffeineResultCache implements ResultCache {
     return Future.succeededFuture();
   }
 
-  /** Keeps an answer fetched elsewhere (another node), with its own fetch time and TTL. */
+  @Override
   public void store(CheckKey key, CachedAnswer cached) {
     entries.put(key, cached);
   }
 
   /** The TTL this cache gives an answer. */
-  public long ttlFor(CheckAnswer answer) {
+  private long ttlFor(CheckAnswer answer) {
     return answer.available() ? ttlAvailableMillis : ttlUnavailableMillis;
   }
 

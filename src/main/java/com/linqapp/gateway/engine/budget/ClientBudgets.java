@@ -3,12 +3,11 @@ package com.linqapp.gateway.engine.budget;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * Optional daily budgets of checks per client key name, e.g. {@code crm=10000,etl=500000}: once a
+ * Optional daily budgets of checks per client key name (the setting {@code GATEWAY_CLIENT_DAILY_BUDGETS}): once a
  * client has used its budget for the UTC day, its checks are refused with 429/9007 until midnight
  * UTC. Clients without a budget are unlimited and not counted.
  *
@@ -18,11 +17,7 @@ import java.util.OptionalLong;
  */
 public final class ClientBudgets {
 
-  /** The setting (environment variable) the budgets are read from. */
-  public static final String SETTING = "GATEWAY_CLIENT_DAILY_BUDGETS";
-
   private static final long DAY_MILLIS = 86_400_000L;
-  private static final String NAME = "[A-Za-z0-9._-]{1,64}";
 
   private final Map<String, Long> limits;
   private final Map<String, Usage> usage = new HashMap<>();
@@ -40,36 +35,6 @@ public final class ClientBudgets {
   /** No budgets: every client unlimited. */
   public static ClientBudgets none() {
     return new ClientBudgets(Map.of());
-  }
-
-  /**
-   * Reads {@value #SETTING}: comma-separated {@code name=checksPerDay}; blank (or {@code null}) means
-   * no budgets, blank entries are skipped.
-   *
-   * @throws IllegalArgumentException naming the setting and the bad entry
-   */
-  public static ClientBudgets parse(String setting) {
-    Map<String, Long> limits = new LinkedHashMap<>();
-    if (setting == null || setting.isBlank()) {
-      return none();
-    }
-    for (String item : setting.split(",")) {
-      String entry = item.trim();
-      if (entry.isEmpty()) {
-        continue;
-      }
-      int eq = entry.indexOf('=');
-      String name = eq < 0 ? "" : entry.substring(0, eq).trim();
-      String count = eq < 0 ? "" : entry.substring(eq + 1).trim();
-      if (!name.matches(NAME) || !count.matches("[0-9]{1,18}") || Long.parseLong(count) < 1) {
-        throw new IllegalArgumentException(SETTING + " entry '" + entry + "' must be name=checksPerDay with a client"
-            + " name (letters, digits, '.', '_' or '-') and a whole number of at least 1, e.g. crm=10000,etl=500000");
-      }
-      if (limits.put(name, Long.parseLong(count)) != null) {
-        throw new IllegalArgumentException(SETTING + " names client '" + name + "' twice");
-      }
-    }
-    return new ClientBudgets(limits);
   }
 
   /** @return whether no client has a budget (the engine can skip the check entirely) */

@@ -32,8 +32,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class WebClientLinqClient implements LinqClient {
 
-  /** Header carrying the sending gateway's id; a gateway that receives its own id answers 508. */
-  public static final String HOP_HEADER = "X-Linq-Gateway-Hop";
   private static final String USER_AGENT = "linq-capability-gateway/0.1";
 
   private final WebClient client;
@@ -82,7 +80,7 @@ public final class WebClientLinqClient implements LinqClient {
     HttpRequest<Buffer> request = client.requestAbs(method, baseUrl + path)
         .idleTimeout(idleTimeoutMillis)
         .putHeader("Accept", "application/json")
-        .putHeader(HOP_HEADER, options.getHopId());
+        .putHeader(LinqClient.HOP_HEADER, options.getHopId());
     if (options.getApiKey() != null) {
       request.bearerTokenAuthentication(options.getApiKey());
     }

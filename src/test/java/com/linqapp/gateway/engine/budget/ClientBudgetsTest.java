@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.config.DailyBudgets;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -20,7 +21,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("a client under its budget goes ahead and each check is counted")
   void underBudget() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=3");
+    ClientBudgets budgets = budgets("crm=3");
 
     assertThat(budgets.tryConsume("crm", NOON)).isNull();
     assertThat(budgets.tryConsume("crm", NOON)).isNull();
@@ -32,7 +33,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("a client over its budget gets 429/9007 with retry_after = seconds to midnight UTC, and no x-should-retry")
   void overBudget() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=2");
+    ClientBudgets budgets = budgets("crm=2");
     budgets.tryConsume("crm", NOON);
     budgets.tryConsume("crm", NOON);
 
@@ -51,7 +52,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("retry_after rounds a partial second up, so a retry never comes before the reset")
   void retryAfterRoundsUp() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=1");
+    ClientBudgets budgets = budgets("crm=1");
     budgets.tryConsume("crm", MIDNIGHT - 5_000);
 
     assertThat(budgets.tryConsume("crm", MIDNIGHT - 1_500).retryAfterSeconds()).isEqualTo(2);
@@ -61,7 +62,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("the budget resets at midnight UTC, not 24 hours after the first check")
   void resetsAtMidnightUtc() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=1");
+    ClientBudgets budgets = budgets("crm=1");
     assertThat(budgets.tryConsume("crm", MIDNIGHT - 60_000)).isNull();
     assertThat(budgets.tryConsume("crm", MIDNIGHT - 1)).isNotNull();
 
@@ -73,7 +74,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("a wall clock stepped back across midnight does not hand out a second budget")
   void clockSteppedBackKeepsCount() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=1");
+    ClientBudgets budgets = budgets("crm=1");
     assertThat(budgets.tryConsume("crm", MIDNIGHT + 1_000)).isNull();
 
     CheckException refused = budgets.tryConsume("crm", MIDNIGHT - 1_000);
@@ -85,7 +86,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("clients without a budget, and the anonymous client, are never refused")
   void unlimitedClients() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=1");
+    ClientBudgets budgets = budgets("crm=1");
 
     for (int i = 0; i < 10_000; i++) {
       assertThat(budgets.tryConsume("etl", NOON)).isNull();
@@ -99,7 +100,7 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("a refunded check (cache hit, refused before sending) does not use up the budget")
   void refundGivesBackOne() {
-    ClientBudgets budgets = ClientBudgets.parse("crm=1");
+    ClientBudgets budgets = budgets("crm=1");
     budgets.tryConsume("crm", NOON);
     budgets.refund("crm", NOON);
 
@@ -113,11 +114,11 @@ class ClientBudgetsTest {
   @Test
   @DisplayName("a blank setting means no budgets; spaces and blank entries are tolerated")
   void blankAndLenientSettings() {
-    assertThat(ClientBudgets.parse("").isEmpty()).isTrue();
-    assertThat(ClientBudgets.parse("  ").isEmpty()).isTrue();
-    assertThat(ClientBudgets.parse(null).isEmpty()).isTrue();
+    assertThat(budgets("").isEmpty()).isTrue();
+    assertThat(budgets("  ").isEmpty()).isTrue();
+    assertThat(budgets(null).isEmpty()).isTrue();
 
-    ClientBudgets budgets = ClientBudgets.parse(" crm = 10000 , etl=500000,");
+    ClientBudgets budgets = budgets(" crm = 10000 , etl=500000,");
     assertThat(budgets.dailyLimit("crm")).hasValue(10_000);
     assertThat(budgets.dailyLimit("etl")).hasValue(500_000);
     assertThat(budgets.dailyLimit("other")).isEmpty();
@@ -128,7 +129,7 @@ class ClientBudgetsTest {
       "crm=99999999999999999999", "crm=10,crm=20"})
   @DisplayName("a malformed budget setting stops startup with a message naming the setting")
   void parseErrorsNameTheSetting(String setting) {
-    assertThatThrownBy(() -> ClientBudgets.parse(setting))
+    assertThatThrownBy(() -> DailyBudgets.parse(setting))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("GATEWAY_CLIENT_DAILY_BUDGETS");
   }
@@ -137,5 +138,10 @@ class ClientBudgetsTest {
   @DisplayName("a budget below 1 given in code is refused")
   void constructorValidates() {
     assertThatThrownBy(() -> new ClientBudgets(Map.of("crm", 0L))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Budgets as the gateway reads them from its setting. */
+  private static ClientBudgets budgets(String setting) {
+    return new ClientBudgets(DailyBudgets.parse(setting));
   }
 }

@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * What a command needs to run the engine: a Vertx, the validated configuration and, in sandbox mode,
  * the embedded simulator standing in for Linq. The CLI runs on the main thread, so it may wait here.
  */
-final class Runtime implements AutoCloseable {
+final class CommandRuntime implements AutoCloseable {
 
-  private static final Logger log = LoggerFactory.getLogger(Runtime.class);
+  private static final Logger log = LoggerFactory.getLogger(CommandRuntime.class);
 
   final Vertx vertx;
   final GatewayConfig config;
@@ -31,7 +31,7 @@ final class Runtime implements AutoCloseable {
   /** This node's cluster membership, or {@code null} when standalone. */
   final ClusterNode cluster;
 
-  private Runtime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics, ClusterNode cluster) {
+  private CommandRuntime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics, ClusterNode cluster) {
     this.vertx = vertx;
     this.config = config;
     this.metrics = metrics;
@@ -41,7 +41,7 @@ final class Runtime implements AutoCloseable {
   /**
    * @throws ConfigException on bad configuration (exit code 2); the Vertx is closed then
    */
-  static Runtime start(ConfigOptions options) {
+  static CommandRuntime start(ConfigOptions options) {
     GatewayConfig config = load(options);
     GatewayMetrics metrics = GatewayMetrics.create();
     VertxOptions vertxOptions = new VertxOptions().setMetricsOptions(metricsOptions());
@@ -54,7 +54,7 @@ final class Runtime implements AutoCloseable {
       if (config.sandbox()) {
         config = startSandbox(vertx, config);
       }
-      return new Runtime(vertx, config, metrics, cluster);
+      return new CommandRuntime(vertx, config, metrics, cluster);
     } catch (RuntimeException e) {
       vertx.close().await();
       throw e;

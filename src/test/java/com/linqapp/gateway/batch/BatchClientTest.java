@@ -1,11 +1,10 @@
-package com.linqapp.gateway.bus;
+package com.linqapp.gateway.batch;
 
 import static com.linqapp.gateway.support.GatewayHarness.await;
 import static com.linqapp.gateway.support.GatewayHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.linqapp.gateway.batch.BatchRunner;
-import com.linqapp.gateway.batch.BlockingSource;
+import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.sim.SimulatorOptions;
 import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.Context;

@@ -1,7 +1,6 @@
-package com.linqapp.gateway.bus;
+package com.linqapp.gateway.batch;
 
-import com.linqapp.gateway.batch.BatchChecks;
-import com.linqapp.gateway.batch.BatchRunner;
+import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.check.Service;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
