@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
+import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.Vertx;
@@ -206,7 +207,7 @@ class BatchCommandIT {
     Vertx vertx = Vertx.vertx();
     try (GatewayHarness gateway = GatewayHarness.start(vertx)) {
       write("in.csv", "address\n+12025550143\n+12025550143\nbad\n+12025550145\n");
-      process = JarProcess.run(workDir, "batch-gateway", Map.of("GATEWAY_API_KEY", GatewayHarness.KEY_A),
+      process = JarProcess.run(workDir, "batch-gateway", Map.of("GATEWAY_CLIENT_KEY", GatewayHarness.KEY_A),
           "batch", "--gateway", "http://127.0.0.1:" + gateway.port(), "--input", "in.csv", "--output", "out.csv");
       assertThat(process.exitCode()).as(process.logs()).isZero();
       Map<Integer, List<String>> rows = csvRows(workDir.resolve("out.csv"));
@@ -216,10 +217,38 @@ class BatchCommandIT {
       assertThat(gateway.sim().stats().requestsFor("+12025550143")).isEqualTo(1);
 
       process.close();
-      process = JarProcess.run(workDir, "batch-gateway-badkey", Map.of("GATEWAY_API_KEY", "wrong"),
-          "batch", "--gateway", "http://127.0.0.1:" + gateway.port(), "--input", "in.csv", "--output", "out2.csv");
+      process = JarProcess.run(workDir, "batch-gateway-badkey", Map.of(),
+          "batch", "--gateway", "http://127.0.0.1:" + gateway.port(), "--api-key", "wrong",
+          "--input", "in.csv", "--output", "out2.csv");
       assertThat(process.exitCode()).as(process.logs()).isEqualTo(2);
-      assertThat(process.stderr()).contains("401");
+      assertThat(process.stderr()).contains("401").contains("GATEWAY_CLIENT_KEY");
+    } finally {
+      GatewayHarness.await(vertx.close());
+    }
+  }
+
+  @Test
+  void viaGatewayRetriesTransientFailuresAndReadsTheOldKeyVariableWithAWarning() throws IOException {
+    Vertx vertx = Vertx.vertx();
+    // One attempt per check in the gateway, so each fault reaches the CLI as 502/9003.
+    try (GatewayHarness gateway = GatewayHarness.start(vertx, new JsonObject().put("LINQ_MAX_ATTEMPTS", 1))) {
+      gateway.sim().failNext(Fault.error500(), 3);
+      StringBuilder csv = new StringBuilder("address\n");
+      for (int i = 0; i < 6; i++) {
+        csv.append(phone(i)).append('\n');
+      }
+      write("in.csv", csv.toString());
+      process = JarProcess.run(workDir, "batch-gateway-retry", Map.of("GATEWAY_API_KEY", GatewayHarness.KEY_A),
+          "batch", "--gateway", "http://127.0.0.1:" + gateway.port(), "--input", "in.csv", "--output", "out.csv");
+
+      assertThat(process.exitCode()).as(process.logs()).isZero();
+      Map<Integer, List<String>> rows = csvRows(workDir.resolve("out.csv"));
+      assertThat(rows).hasSize(6);
+      rows.values().forEach(row -> assertThat(row.get(4)).as("no error written: " + row).isEmpty());
+      assertThat(gateway.sim().pendingFaults()).isZero();
+      assertThat(gateway.sim().stats().checkRequests()).isEqualTo(6 + 3);
+      assertThat(gateway.sim().stats().serverError5xx()).isEqualTo(3);
+      assertThat(process.stderr()).contains("GATEWAY_API_KEY is read for this release only");
     } finally {
       GatewayHarness.await(vertx.close());
     }
