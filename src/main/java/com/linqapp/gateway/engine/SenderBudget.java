@@ -2,6 +2,7 @@ package com.linqapp.gateway.engine;
 
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.engine.queue.FairQueue;
+import com.linqapp.gateway.log.Mask;
 
 /**
  * One sending budget: the account's, or one sender line's when Linq's limit is per line. It has its
@@ -15,12 +16,12 @@ final class SenderBudget {
   final SendGate gate;
   final SendPacer pacer;
   /** Flights whose caller named this line; they can go nowhere else. */
-  final FairQueue<? extends FairQueue.Entry> pinned;
+  final FairQueue<Flight> pinned;
   int inFlight;
   /** After an RCS sender-line fault, this line is not used for RCS until then. */
   long rcsUnusableUntil = Long.MIN_VALUE;
 
-  SenderBudget(String line, SendGate gate, SendPacer pacer, FairQueue<? extends FairQueue.Entry> pinned) {
+  SenderBudget(String line, SendGate gate, SendPacer pacer, FairQueue<Flight> pinned) {
     this.line = line;
     this.gate = gate;
     this.pacer = pacer;
@@ -38,6 +39,6 @@ final class SenderBudget {
 
   @Override
   public String toString() {
-    return line == null ? "account" : "line " + com.linqapp.gateway.log.Mask.address(line);
+    return line == null ? "account" : "line " + Mask.address(line);
   }
 }
