@@ -3,11 +3,11 @@ package com.linqapp.gateway.batch;
 import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.bus.CheckMessages;
 import com.linqapp.gateway.bus.CheckQuery;
+import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
-import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.check.StrictJson;
@@ -21,23 +21,29 @@ import java.util.function.Consumer;
  * in the {@link Priority#BULK bulk} lane, and answered as the batch route's line:
  * {@code {"index","address","service","available",reason?,selected_service?}} or
  * {@code {"index","address"|null,"service","error":{"status","code","message",retry_after?}}}.
- * The address rule itself is applied by the engine, so a bad address costs no upstream call.
+ * Items are read by {@link CheckQuery#parse}, so a batch line takes the fields of a {@code capability.check}
+ * request; its priority is always bulk.
  */
 public final class BatchChecks {
 
   private final CapabilityClient client;
   private final Service defaultService;
+  private final AddressRule rule;
   private final String clientName;
   private final String requestId;
   private Consumer<CheckResult> observer = result -> { };
 
   /**
+   * @param rule       Linq's address rule with the gateway's region, so a bad address is an item error
+   *                   without a trip to the engine; {@code null} in another JVM, where the engine applies it
    * @param clientName client name for logs, metrics and budgets, or {@code null}
    * @param requestId  correlation id of the whole batch, or {@code null}
    */
-  public BatchChecks(CapabilityClient client, Service defaultService, String clientName, String requestId) {
+  public BatchChecks(CapabilityClient client, Service defaultService, AddressRule rule, String clientName,
+                     String requestId) {
     this.client = client;
     this.defaultService = defaultService;
+    this.rule = rule;
     this.clientName = clientName;
     this.requestId = requestId;
   }
@@ -85,16 +91,9 @@ public final class BatchChecks {
     });
   }
 
-  /** The bulk-lane query for an item. @throws CheckException 400/1001 on a field of the wrong type */
+  /** The bulk-lane query for an item. @throws CheckException 400 on a bad field, as {@link CheckQuery#parse} */
   public CheckQuery query(JsonObject item) {
-    Service service = CheckMessages.service(item, defaultService);
-    String address = CheckMessages.requiredAddress(item.getValue("address"));
-    Object rawFrom = item.getValue("from");
-    if (rawFrom != null && !(rawFrom instanceof String)) {
-      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "from must be a string");
-    }
-    Freshness freshness = new Freshness(CheckMessages.optionalSeconds(item, "max_age"), null);
-    return new CheckQuery(service, address, (String) rawFrom, null, freshness, Priority.BULK);
+    return CheckQuery.parse(item, defaultService, rule).withPriority(Priority.BULK);
   }
 
   /** {@code {"index","address","service","available",reason?,selected_service?}}. */

@@ -44,7 +44,7 @@ public final class BatchClient {
    *     {@code cancel()} on the returned runner stops it early
    */
   public BatchRunner<JsonObject, JsonObject> stream(ReadStream<JsonObject> requests) {
-    BatchChecks checks = new BatchChecks(client, defaultService, null, null);
+    BatchChecks checks = new BatchChecks(client, defaultService, null, null, null);
     return new BatchRunner<>(vertx, requests, window, checks::check);
   }
 }

@@ -5,6 +5,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.log.RequestTag;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,6 +44,8 @@ public final class CheckConsumer {
   /**
    * Registers the consumers on the calling verticle's context.
    *
+   * @param rule        Linq's address rule, with the gateway's region
+   *
    * @param engineClock the engine's clock, for each check's absolute deadline
    * @param engine      answers a validated check
    * @param cancel      withdraws the checks of a request id whose caller went away
@@ -77,7 +80,9 @@ public final class CheckConsumer {
     CheckRequest request;
     try {
       JsonObject body = message.body() == null ? new JsonObject() : message.body();
-      request = CheckMessages.parse(body, rule, engineClock.getAsLong(), defaultTimeoutMillis, requestId, client);
+      // Parsed again even when the gateway's own adapter sent it: any clustered application may send here.
+      request = CheckQuery.parse(body, Service.IMESSAGE, rule)
+          .toRequest(engineClock.getAsLong(), defaultTimeoutMillis, requestId, client);
     } catch (CheckException bad) {
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;

@@ -9,6 +9,8 @@ public final class ErrorCodes {
   public static final int ADDRESS_MISSING = 1001;
   /** Address neither E.164 nor (iMessage only) an email (as Linq). */
   public static final int ADDRESS_INVALID = 1002;
+  /** A parameter other than {@code address} has a bad type or value (as Linq). */
+  public static final int INVALID_PARAMETER = 1005;
   /** Body is not JSON (as Linq). */
   public static final int BODY_NOT_JSON = 1003;
   /** Rate limited (as Linq). */

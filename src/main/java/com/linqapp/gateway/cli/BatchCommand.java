@@ -8,6 +8,7 @@ import com.linqapp.gateway.batch.GatewayBatchConnection;
 import com.linqapp.gateway.batch.GatewayEndpoint;
 import com.linqapp.gateway.batch.RetryingCheck;
 import com.linqapp.gateway.bus.CapabilityClient;
+import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.config.ConfigException;
@@ -128,7 +129,7 @@ final class BatchCommand implements Callable<Integer> {
       if (gateway == null) {
         Gateway.engineOnly(vertx, runtime.config, runtime.metrics).await();
         CapabilityClient client = CapabilityClient.local(vertx, runtime.config.defaultTimeoutMillis());
-        BatchChecks checks = new BatchChecks(client, chosen, "cli", null).onResult(this::count);
+        BatchChecks checks = new BatchChecks(client, chosen, new AddressRule(runtime.config.defaultRegion()), "cli", null).onResult(this::count);
         context.runOnContext(v -> run(vertx, context, todo, checks::check, chosen, writer, () -> { }, () -> { }));
       } else {
         GatewayEndpoint endpoint = gateway;

@@ -30,6 +30,8 @@ public final class CheckService {
   }
 
   public Future<CheckResult> check(CheckRequest request) {
+    // Looked up again after the HTTP adapter's look-up: the cache may have filled meanwhile, and event-bus
+    // callers come here first.
     return cache.get(request.key()).compose(cached -> {
       long now = cache.now();
       if (cached != null && cached.freshFor(request.freshness(), now)) {

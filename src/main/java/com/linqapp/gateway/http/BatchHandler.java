@@ -4,6 +4,7 @@ import com.linqapp.gateway.batch.BatchChecks;
 import com.linqapp.gateway.batch.BatchRunner;
 import com.linqapp.gateway.batch.NdjsonLines;
 import com.linqapp.gateway.bus.CapabilityClient;
+import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.Service;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -29,11 +30,13 @@ final class BatchHandler implements Handler<RoutingContext> {
   private static final Logger log = LoggerFactory.getLogger(BatchHandler.class);
 
   private final CapabilityClient engine;
+  private final AddressRule rule;
   private final int window;
   private final int maxLineBytes;
 
-  BatchHandler(CapabilityClient engine, int window, int maxLineBytes) {
+  BatchHandler(CapabilityClient engine, AddressRule rule, int window, int maxLineBytes) {
     this.engine = engine;
+    this.rule = rule;
     this.window = window;
     this.maxLineBytes = maxLineBytes;
   }
@@ -45,7 +48,7 @@ final class BatchHandler implements Handler<RoutingContext> {
     // The batch's checks carry an id of their own (the request id plus a suffix), so withdrawing them
     // when the client goes away cannot touch another request that reused the caller's X-Request-Id.
     String requestId = ctx.<String>get(HttpApiVerticle.REQUEST_ID) + "." + RequestIds.generate().substring(0, 8);
-    BatchChecks checks = new BatchChecks(engine, Service.IMESSAGE, ctx.get(ClientAuth.CLIENT), requestId);
+    BatchChecks checks = new BatchChecks(engine, Service.IMESSAGE, rule, ctx.get(ClientAuth.CLIENT), requestId);
     NdjsonLines lines = new NdjsonLines(request, maxLineBytes);
     BatchRunner<NdjsonLines.Line, JsonObject> runner = new BatchRunner<>(ctx.vertx(), lines, window, checks::check);
 

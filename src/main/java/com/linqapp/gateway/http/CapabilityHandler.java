@@ -91,27 +91,29 @@ final class CapabilityHandler {
     });
   }
 
+  /** The body's Linq fields ({@code address}, {@code from}; any other is ignored, as Linq does) and the headers. */
   private CheckQuery query(HttpServerRequest request, Buffer body) {
     String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
     if (contentType != null && !isJson(contentType)) {
       throw CheckException.badRequest(ErrorCodes.BODY_NOT_JSON, "Body must be JSON sent as Content-Type: application/json");
     }
     JsonObject json = parseObject(body);
-    String address = rule.normalize(service, CheckMessages.requiredAddress(json.getValue("address")));
-    String from = CheckMessages.optionalFrom(json.getValue("from"), rule);
+    JsonObject linqFields = new JsonObject().put("address", json.getValue("address")).put("from", json.getValue("from"));
     Priority priority;
     try {
       priority = Priority.parse(request.getHeader(X_PRIORITY), Priority.INTERACTIVE);
     } catch (IllegalArgumentException e) {
-      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "X-Priority must be interactive or bulk");
+      throw CheckQuery.invalid("X-Priority must be interactive or bulk");
     }
     Freshness freshness;
     try {
       freshness = Freshness.parseCacheControl(request.getHeader(HttpHeaders.CACHE_CONTROL));
     } catch (IllegalArgumentException e) {
-      throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, e.getMessage());
+      throw CheckQuery.invalid(e.getMessage());
     }
-    return new CheckQuery(service, address, from, timeoutMillis(request), freshness, priority);
+    CheckQuery query = CheckQuery.parse(linqFields, service, rule).withPriority(priority).withFreshness(freshness);
+    Long timeout = timeoutMillis(request);
+    return timeout == null ? query : query.withTimeout(timeout);
   }
 
   private static boolean isJson(String contentType) {
@@ -144,14 +146,13 @@ final class CapabilityHandler {
   private static long parseTimeout(String header, String value, long unitMillis) {
     try {
       long parsed = Long.parseLong(value.trim());
-      if (parsed >= 1 && parsed * unitMillis <= CheckMessages.MAX_TIMEOUT_MILLIS) {
+      if (parsed >= 1 && parsed * unitMillis <= CheckQuery.MAX_TIMEOUT_MILLIS) {
         return parsed * unitMillis;
       }
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING,
-        header + " must be a whole number up to " + CheckMessages.MAX_TIMEOUT_MILLIS / unitMillis);
+    throw CheckQuery.invalid(header + " must be a whole number up to " + CheckQuery.MAX_TIMEOUT_MILLIS / unitMillis);
   }
 
   private static void respond(HttpServerResponse response, CheckResult.Source source, long ageSeconds, Buffer body) {

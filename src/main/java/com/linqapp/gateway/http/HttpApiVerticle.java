@@ -87,7 +87,7 @@ public final class HttpApiVerticle extends VerticleBase {
       router.route(LINQ_PREFIX + service.linqRoute()).handler(ctx -> ctx.fail(405));
     }
     // No BodyHandler: the batch body is streamed, read only as fast as the batch's window allows.
-    router.post(BatchHandler.ROUTE).handler(auth).handler(new BatchHandler(engine, BatchRunner.DEFAULT_WINDOW,
+    router.post(BatchHandler.ROUTE).handler(auth).handler(new BatchHandler(engine, rule, BatchRunner.DEFAULT_WINDOW,
         NdjsonLines.DEFAULT_MAX_LINE_BYTES));
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));

@@ -93,7 +93,7 @@ class CapabilityBusTest {
   }
 
   @Test
-  @DisplayName("a bad address fails with failure code 400 and the 1002 envelope, a missing one with 1001, a non-object body with 1003, all without calling Linq")
+  @DisplayName("a bad address fails with failure code 400 and the 1002 envelope, a missing one with 1001, another bad field with 1005, a non-object body with 1003, all without calling Linq")
   void badRequestsFailWithEnvelope(Vertx vertx) {
     gw = GatewayHarness.start(vertx);
 
@@ -102,6 +102,12 @@ class CapabilityBusTest {
     ReplyException missing = failure(new JsonObject().put("service", "imessage"));
     ReplyException notAString = failure(new JsonObject().put("address", 12025550143L));
     ReplyException notAnObject = failure("{\"address\":\"+12025550143\"}");
+    List<ReplyException> badFields = List.of(
+        failure(new JsonObject().put("service", "sms").put("address", "+12025550143")),
+        failure(new JsonObject().put("address", "+12025550143").put("priority", 5)),
+        failure(new JsonObject().put("address", "+12025550143").put("timeout_ms", "soon")),
+        failure(new JsonObject().put("address", "+12025550143").put("max_age", -1)),
+        failure(new JsonObject().put("address", "+12025550143").put("from", 12025550101L)));
 
     assertThat(badAddress.failureCode()).isEqualTo(400);
     assertThat(envelopeError(badAddress).getInteger("code")).isEqualTo(1002);
@@ -112,6 +118,10 @@ class CapabilityBusTest {
     assertThat(envelopeError(notAString).getInteger("code")).isEqualTo(1001);
     assertThat(notAnObject.failureCode()).isEqualTo(400);
     assertThat(envelopeError(notAnObject).getInteger("code")).isEqualTo(1003);
+    badFields.forEach(bad -> {
+      assertThat(bad.failureCode()).isEqualTo(400);
+      assertThat(envelopeError(bad).getInteger("code")).as(bad.getMessage()).isEqualTo(1005);
+    });
     assertThat(gw.sim().stats().checkRequests()).isZero();
   }
 

@@ -128,7 +128,7 @@ class BatchRouteTest {
     assertError(answers.get(7L), null, "imessage", 400, 1003);
     assertThat(answers.get(8L).getString("service")).isEqualTo("rcs");
     assertThat(answers.get(8L).getBoolean("available")).isNotNull();
-    assertError(answers.get(9L), "+12025550144", "sms", 400, 1001);
+    assertError(answers.get(9L), "+12025550144", "sms", 400, 1005);
     assertThat(gw.sim().stats().requestsFor("12345")).isZero();
   }
 

@@ -95,7 +95,7 @@ class HostileInputTest {
     row(rows, "deeply nested objects (2500)", post(json("{\"a\":".repeat(2500) + "1" + "}".repeat(2500))), 400, 1003);
     row(rows, "number of 1500 digits", post(json("{\"address\":" + "9".repeat(1500) + "}")), 400, 1003);
 
-    // address missing or not a string; from not a string (1001)
+    // address missing or not a string (1001); from not a string (1005)
     row(rows, "empty object", post(json("{}")), 400, 1001);
     row(rows, "address a number", post(json("{\"address\":12025550143}")), 400, 1001);
     row(rows, "address a boolean", post(json("{\"address\":true}")), 400, 1001);
@@ -104,8 +104,8 @@ class HostileInputTest {
     row(rows, "address null", post(json("{\"address\":null}")), 400, 1001);
     row(rows, "only from", post(json("{\"from\":\"+12025550101\"}")), 400, 1001);
     row(rows, "Address with a capital A", post(json("{\"Address\":\"" + PHONE + "\"}")), 400, 1001);
-    row(rows, "from a number", post(json("{\"address\":\"" + PHONE + "\",\"from\":12025550101}")), 400, 1001);
-    row(rows, "from an array", post(json("{\"address\":\"" + PHONE + "\",\"from\":[\"+12025550101\"]}")), 400, 1001);
+    row(rows, "from a number", post(json("{\"address\":\"" + PHONE + "\",\"from\":12025550101}")), 400, 1005);
+    row(rows, "from an array", post(json("{\"address\":\"" + PHONE + "\",\"from\":[\"+12025550101\"]}")), 400, 1005);
 
     // the address rule (1002)
     row(rows, "empty address", post(address("")), 400, 1002);
@@ -135,15 +135,15 @@ class HostileInputTest {
     row(rows, "from in full-width digits", post(json("{\"address\":\"" + PHONE + "\",\"from\":\"+１２０２５５５０１０１\"}")),
         400, 1002);
 
-    // bad headers on a valid body (1001)
-    row(rows, "X-Request-Timeout-Ms not a number", post(address(PHONE)).header("X-Request-Timeout-Ms", "soon"), 400, 1001);
-    row(rows, "X-Request-Timeout-Ms zero", post(address(PHONE)).header("X-Request-Timeout-Ms", "0"), 400, 1001);
+    // bad headers on a valid body (1005)
+    row(rows, "X-Request-Timeout-Ms not a number", post(address(PHONE)).header("X-Request-Timeout-Ms", "soon"), 400, 1005);
+    row(rows, "X-Request-Timeout-Ms zero", post(address(PHONE)).header("X-Request-Timeout-Ms", "0"), 400, 1005);
     row(rows, "X-Request-Timeout-Ms beyond long", post(address(PHONE))
-        .header("X-Request-Timeout-Ms", "99999999999999999999"), 400, 1001);
-    row(rows, "X-Stainless-Timeout negative", post(address(PHONE)).header("X-Stainless-Timeout", "-1"), 400, 1001);
-    row(rows, "X-Priority unknown", post(address(PHONE)).header("X-Priority", "urgent"), 400, 1001);
+        .header("X-Request-Timeout-Ms", "99999999999999999999"), 400, 1005);
+    row(rows, "X-Stainless-Timeout negative", post(address(PHONE)).header("X-Stainless-Timeout", "-1"), 400, 1005);
+    row(rows, "X-Priority unknown", post(address(PHONE)).header("X-Priority", "urgent"), 400, 1005);
     row(rows, "Cache-Control max-age not a number", post(address(PHONE)).header("Cache-Control", "max-age=soon"),
-        400, 1001);
+        400, 1005);
 
     // content type, method, path, key
     row(rows, "text/plain", post(address(PHONE)).header("Content-Type", "text/plain"), 400, 1003);

@@ -141,7 +141,7 @@ class LinqCompatibleRouteTest {
         Arguments.of("address a number", IMESSAGE_ROUTE, "{\"address\":12025550143}", 1001),
         Arguments.of("address null", RCS_ROUTE, "{\"address\":null}", 1001),
         Arguments.of("from not a phone", IMESSAGE_ROUTE, "{\"address\":\"+12025550143\",\"from\":\"me\"}", 1002),
-        Arguments.of("from not a string", IMESSAGE_ROUTE, "{\"address\":\"+12025550143\",\"from\":12025550101}", 1001));
+        Arguments.of("from not a string", IMESSAGE_ROUTE, "{\"address\":\"+12025550143\",\"from\":12025550101}", 1005));
   }
 
   @ParameterizedTest(name = "{0} -> 400/{3}")
