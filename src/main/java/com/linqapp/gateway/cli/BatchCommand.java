@@ -74,6 +74,7 @@ final class BatchCommand implements Callable<Integer> {
   private volatile boolean finished;
 
   @Override
+  @MainThreadOnly("the command runs on the main thread and waits for the engine and its checks")
   public Integer call() throws IOException {
     Service chosen;
     try {

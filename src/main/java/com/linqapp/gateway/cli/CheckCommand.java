@@ -38,6 +38,7 @@ final class CheckCommand implements Callable<Integer> {
   List<String> addresses = new ArrayList<>();
 
   @Override
+  @MainThreadOnly("the command runs on the main thread and waits for its checks")
   public Integer call() {
     Service chosen;
     try {

@@ -41,6 +41,7 @@ final class CommandRuntime implements AutoCloseable {
   /**
    * @throws ConfigException on bad configuration (exit code 2); the Vertx is closed then
    */
+  @MainThreadOnly("startup waits for configuration, the cluster and the sandbox")
   static CommandRuntime start(ConfigOptions options) {
     GatewayConfig config = load(options);
     GatewayMetrics metrics = GatewayMetrics.create();
@@ -62,6 +63,7 @@ final class CommandRuntime implements AutoCloseable {
   }
 
   /** Settings through vertx-config, on a Vert.x of its own (the real one may be clustered, per the settings). */
+  @MainThreadOnly("startup waits for configuration")
   private static GatewayConfig load(ConfigOptions options) {
     Vertx loader = Vertx.vertx();
     try {
@@ -85,6 +87,7 @@ final class CommandRuntime implements AutoCloseable {
             MetricsDomain.HTTP_SERVER.toCategory()));
   }
 
+  @MainThreadOnly("startup waits for the embedded simulator")
   private static GatewayConfig startSandbox(Vertx vertx, GatewayConfig config) {
     SimulatorOptions simulatorOptions = new SimulatorOptions();
     LinqSimulator simulator = LinqSimulator.start(vertx, simulatorOptions).await();
@@ -101,6 +104,7 @@ final class CommandRuntime implements AutoCloseable {
   }
 
   @Override
+  @MainThreadOnly("a command's end waits for Vert.x to close")
   public void close() {
     vertx.close().await();
   }

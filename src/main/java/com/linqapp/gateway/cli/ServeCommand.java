@@ -20,6 +20,7 @@ final class ServeCommand implements Callable<Integer> {
   ConfigOptions options = new ConfigOptions();
 
   @Override
+  @MainThreadOnly("startup on the main thread waits for the gateway to listen")
   public Integer call() {
     CommandRuntime runtime;
     try {
@@ -50,6 +51,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** Runs on the JVM's shutdown thread (SIGTERM, Ctrl-C): it may wait, the event loops keep running. */
+  @MainThreadOnly("the JVM's shutdown-hook thread waits for the drain")
   private static void shutdown(CommandRuntime runtime, Gateway gateway, long graceMillis) {
     log.info("Shutting down: refusing new checks, draining for up to {} ms", graceMillis);
     try {

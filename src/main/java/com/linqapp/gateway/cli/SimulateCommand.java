@@ -67,6 +67,7 @@ final class SimulateCommand implements Callable<Integer> {
   long seed;
 
   @Override
+  @MainThreadOnly("startup on the main thread waits for the simulator to listen")
   public Integer call() {
     SimulatorOptions options;
     try {
