@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * Runs on the CLI's main thread or the JVM's shutdown-hook thread, never on an event loop, and may wait
- * there: the one exemption from the build's ban on blocking calls ({@code build/forbidden-apis.txt}).
+ * there: the one exemption from the build's ban on blocking calls ({@code src/main/forbidden-apis.txt}).
  * Lambdas inside are not exempt (they compile to methods of their own, which may run on an event loop).
  */
 @Documented
