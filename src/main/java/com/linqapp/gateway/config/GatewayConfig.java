@@ -63,7 +63,7 @@ public final class GatewayConfig {
     Settings s = new Settings(raw);
     this.raw = raw;
     this.httpHost = s.string("GATEWAY_HTTP_HOST").isEmpty() ? "0.0.0.0" : s.string("GATEWAY_HTTP_HOST");
-    this.httpPort = (int) s.integer("GATEWAY_HTTP_PORT", 0, 65535);
+    this.httpPort = parsePort(s);
     this.clientKeys = parseClientKeys(s.string("GATEWAY_API_KEYS"));
     this.sandbox = s.bool("GATEWAY_SANDBOX");
     this.authDisabled = s.bool("GATEWAY_AUTH_DISABLED");
@@ -152,6 +152,18 @@ public final class GatewayConfig {
       keys.add(new ClientKey(name, key));
     }
     return List.copyOf(keys);
+  }
+
+  /**
+   * A fixed port: the HTTP server runs one instance per core, all sharing one port that clients, the
+   * container's health check and the startup line must know, so "any free port" (0) is refused.
+   */
+  private static int parsePort(Settings s) {
+    if ("0".equals(s.string("GATEWAY_HTTP_PORT"))) {
+      throw new ConfigException("GATEWAY_HTTP_PORT must be a fixed port from 1 to 65535: 0 (any free port) is not "
+          + "supported, as the HTTP server runs one instance per core on one shared, known port");
+    }
+    return (int) s.integer("GATEWAY_HTTP_PORT", 1, 65535);
   }
 
   private static String parseBaseUrl(String text) {

@@ -51,6 +51,16 @@ class GatewayConfigTest {
   }
 
   @Test
+  @DisplayName("GATEWAY_HTTP_PORT=0 is refused: one HTTP instance per core needs one known, shared port")
+  void anyFreePortIsRefused() {
+    assertThatThrownBy(() -> with(new JsonObject().put("GATEWAY_HTTP_PORT", 0)))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("GATEWAY_HTTP_PORT").hasMessageContaining("0 (any free port)");
+    assertThatThrownBy(() -> with(new JsonObject().put("GATEWAY_HTTP_PORT", "0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("GATEWAY_HTTP_PORT");
+    assertThat(with(new JsonObject().put("GATEWAY_HTTP_PORT", 1)).httpPort()).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("client keys: name=key or bare keys named client-N; the key never prints")
   void clientKeys() {
     GatewayConfig config = with(new JsonObject().put("GATEWAY_API_KEYS", "crm=secret-1, s3cr3t-2"));
