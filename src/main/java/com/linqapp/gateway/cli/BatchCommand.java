@@ -7,7 +7,7 @@ import com.linqapp.gateway.batch.BlockingSource;
 import com.linqapp.gateway.batch.NdjsonLines;
 import com.linqapp.gateway.bus.CapabilityClient;
 import com.linqapp.gateway.check.CheckResult;
-import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.FailureKind;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.config.ConfigException;
 import io.vertx.core.Context;
@@ -385,18 +385,12 @@ final class BatchCommand implements java.util.concurrent.Callable<Integer> {
 
   /** Failures no other row can escape: Linq or the gateway refuses the key, a budget is used up, shutdown. */
   static boolean fatalError(JsonObject error) {
-    int status = error.getInteger("status", 0);
-    int code = error.getInteger("code", 0);
-    return status == 502 && (code == ErrorCodes.UNAUTHORIZED || code == ErrorCodes.FORBIDDEN)
-        || code == ErrorCodes.SHUTTING_DOWN || code == ErrorCodes.CLIENT_BUDGET_EXHAUSTED || status == 401;
+    return FailureKind.of(error) == FailureKind.FATAL;
   }
 
   /** Failures that say nothing about the address: worth another try later, never written as the row's answer. */
   static boolean transientError(JsonObject error) {
-    int status = error.getInteger("status", 0);
-    int code = error.getInteger("code", 0);
-    return status == 429 || status == 503 || status == 504 || status == 500
-        || (status == 502 && code == ErrorCodes.UPSTREAM_FAILING);
+    return FailureKind.of(error) == FailureKind.TRANSIENT;
   }
 
   private void summary(int exit) {
