@@ -123,6 +123,7 @@ public final class EngineVerticle extends VerticleBase {
         .put("inFlight", dispatcher.inFlight())
         .put("window", dispatcher.window())
         .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate())
+        .put("pacing", dispatcher.pacing().label())
         .put(CapabilityBus.STATUS_CLUSTER, clusterQuota == null ? null
             : new JsonObject().put("active", clusterQuota.active()).put("members", clusterQuota.members()));
   }

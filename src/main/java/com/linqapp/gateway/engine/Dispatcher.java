@@ -110,6 +110,7 @@ public final class Dispatcher {
     this.shared = newQueue();
     this.budgets = List.of(newBudget(null));
     this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump, this::onSenderLines);
+    reportLoad(); // the pace (a known limit, say) is on show before the first check
   }
 
   private FairQueue<Flight> newQueue() {
@@ -299,7 +300,7 @@ public final class Dispatcher {
   }
 
   private void reportLoad() {
-    listener.onLoad(queued(Priority.INTERACTIVE), queued(Priority.BULK), inFlight, rate());
+    listener.onLoad(queued(Priority.INTERACTIVE), queued(Priority.BULK), inFlight, rate(), pacing());
   }
 
   /** The shared budgets and those only callers' {@code from} named. */
@@ -673,6 +674,15 @@ public final class Dispatcher {
       total += budget.pacer.rate();
     }
     return total;
+  }
+
+  /** What {@link #rate()} is based on: unpaced while any budget sends unpaced (the sum is unbounded then). */
+  public SendPacer.State pacing() {
+    SendPacer.State state = SendPacer.State.KNOWN;
+    for (SenderBudget budget : budgets) {
+      state = state.loosest(budget.pacer.state());
+    }
+    return state;
   }
 
   /** Sum of the budgets' slow-start windows. */
