@@ -74,6 +74,7 @@ public final class EngineVerticle extends VerticleBase {
         .setMaxConcurrency(config.maxConcurrency())
         .setConnectTimeoutMillis(config.connectTimeoutMillis())
         .setIdleTimeoutMillis(config.idleTimeoutMillis())
+        .setRequestTimeoutMillis(config.requestTimeoutMillis())
         .setHopId(hopId));
     Scheduler scheduler = Scheduler.of(vertx);
     Random random = new Random();

@@ -22,7 +22,8 @@ public final class GatewayConfig {
       "GATEWAY_HTTP_HOST", "GATEWAY_HTTP_PORT", "GATEWAY_API_KEYS", "GATEWAY_SANDBOX", "GATEWAY_AUTH_DISABLED",
       "LINQ_API_V3_BASE_URL", "LINQ_API_V3_API_KEY", "LINQ_RATE_LIMIT_PER_SECOND", "LINQ_RATE_LIMIT_BURST",
       "LINQ_RATE_LIMIT_SCOPE", "LINQ_MAX_CONCURRENCY", "LINQ_MAX_ATTEMPTS", "LINQ_CONNECT_TIMEOUT_MS",
-      "LINQ_IDLE_TIMEOUT_MS", "GATEWAY_MAX_QUEUE", "GATEWAY_DEFAULT_TIMEOUT_MS", "GATEWAY_DEFAULT_REGION",
+      "LINQ_IDLE_TIMEOUT_MS", "LINQ_REQUEST_TIMEOUT_MS", "GATEWAY_MAX_QUEUE", "GATEWAY_DEFAULT_TIMEOUT_MS",
+      "GATEWAY_DEFAULT_REGION",
       "GATEWAY_CACHE_TTL_AVAILABLE_SECONDS", "GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", "GATEWAY_CACHE_MAX_ENTRIES",
       "GATEWAY_CACHE_MAX_STALE_SECONDS", "GATEWAY_CLIENT_DAILY_BUDGETS",
       "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER", "GATEWAY_CLUSTER_NAME",
@@ -45,6 +46,7 @@ public final class GatewayConfig {
   private final int maxAttempts;
   private final int connectTimeoutMillis;
   private final long idleTimeoutMillis;
+  private final long requestTimeoutMillis;
   private final int maxQueue;
   private final long defaultTimeoutMillis;
   private final String defaultRegion;
@@ -76,6 +78,7 @@ public final class GatewayConfig {
     this.maxAttempts = (int) s.integer("LINQ_MAX_ATTEMPTS", 1, 10);
     this.connectTimeoutMillis = (int) s.integer("LINQ_CONNECT_TIMEOUT_MS", 100, 60_000);
     this.idleTimeoutMillis = s.integer("LINQ_IDLE_TIMEOUT_MS", 100, 600_000);
+    this.requestTimeoutMillis = s.integer("LINQ_REQUEST_TIMEOUT_MS", 100, 600_000);
     this.maxQueue = (int) s.integer("GATEWAY_MAX_QUEUE", 1, 10_000_000);
     this.defaultTimeoutMillis = s.integer("GATEWAY_DEFAULT_TIMEOUT_MS", 1, 600_000);
     this.defaultRegion = parseRegion(s.optional("GATEWAY_DEFAULT_REGION"));
@@ -246,6 +249,11 @@ public final class GatewayConfig {
 
   public long idleTimeoutMillis() {
     return idleTimeoutMillis;
+  }
+
+  /** Longest a whole exchange with Linq may take (a check's deadline bounds it further). */
+  public long requestTimeoutMillis() {
+    return requestTimeoutMillis;
   }
 
   public int maxQueue() {
