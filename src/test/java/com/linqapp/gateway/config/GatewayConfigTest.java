@@ -22,6 +22,8 @@ class GatewayConfigTest {
     assertThat(config.defaultTimeoutMillis()).isLessThan(60_000);
     assertThat(config.shutdownGraceSeconds()).isLessThan(10);
     assertThat(config.defaultRegion()).isNull();
+    assertThat(config.requestTimeoutMillis()).isEqualTo(30_000);
+    assertThat(config.logFormat()).isEqualTo("text");
   }
 
   @Test
