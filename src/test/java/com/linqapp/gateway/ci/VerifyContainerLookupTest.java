@@ -46,9 +46,7 @@ class VerifyContainerLookupTest {
   @Test
   @DisplayName("the shared check is found next to the repository")
   void findsTheSharedCheckNextToTheRepository() throws Exception {
-    Path shared = tree.resolve("shared/tools/verify-container");
-    Files.createDirectories(shared.getParent());
-    executable(shared, "#!/bin/sh\n");
+    Path shared = stubCheck("shared/tools/verify-container");
 
     Result result = run(Map.of());
 
@@ -59,9 +57,7 @@ class VerifyContainerLookupTest {
   @Test
   @DisplayName("VERIFY_CONTAINER names the shared check")
   void variableNamesTheSharedCheck() throws Exception {
-    Path elsewhere = tree.resolve("elsewhere/check");
-    Files.createDirectories(elsewhere.getParent());
-    executable(elsewhere, "#!/bin/sh\n");
+    Path elsewhere = stubCheck("elsewhere/check");
 
     Result result = run(Map.of("VERIFY_CONTAINER", elsewhere.toString()));
 
@@ -96,6 +92,14 @@ class VerifyContainerLookupTest {
 
   private List<String> invoked() throws IOException {
     return Files.exists(calls) ? Files.readAllLines(calls) : List.of();
+  }
+
+  /** A stand-in for the shared check at {@code relative} in the temporary tree (never run: bash is fake). */
+  private Path stubCheck(String relative) throws IOException {
+    Path check = tree.resolve(relative);
+    Files.createDirectories(check.getParent());
+    executable(check, "#!/bin/sh\n");
+    return check;
   }
 
   private static void executable(Path file, String text) throws IOException {
