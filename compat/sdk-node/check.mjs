@@ -1,7 +1,8 @@
 // Linq's official TypeScript SDK against the gateway. Env: GATEWAY_URL (e.g. http://127.0.0.1:8080/api/partner),
-// CLIENT_KEY (a gateway client key), SCENARIOS (comma-separated, default: ok,bad_address,wrong_key,rate_limited).
+// CLIENT_KEY (a gateway client key), SCENARIOS (comma-separated, default: ok,bad_address,wrong_key,rate_limited;
+// also timeout_per_request, timeout_client_level).
 // Prints a JSON summary on stdout; exits 1 on any mismatch, 2 on bad usage.
-import { LinqAPIV3, BadRequestError, AuthenticationError, RateLimitError } from '@linqapp/sdk';
+import { LinqAPIV3, BadRequestError, AuthenticationError, RateLimitError, APIConnectionTimeoutError } from '@linqapp/sdk';
 
 const baseURL = process.env.GATEWAY_URL;
 const apiKey = process.env.CLIENT_KEY;
@@ -52,6 +53,25 @@ const checks = {
     const retryAfter = r.e?.headers?.get?.('retry-after') ?? null;
     r.retryAfter = retryAfter;
     r.ok = r.ok && r.e.status === 429 && retryAfter !== null && retryAfter !== '';
+    delete r.e;
+    return r;
+  },
+  // The two timeout scenarios run while Linq is paused for longer than 5 s (set up by the caller), first
+  // this one. A per-request `timeout` is sent as X-Stainless-Timeout (whole seconds): the gateway knows the
+  // caller gives up after 5 s and answers the pause at once (429) instead of waiting it out.
+  async timeout_per_request() {
+    const r = await expectError(() => client.capability.checkIMessage({ address: '+15551234569' }, { timeout: 5000 }),
+      RateLimitError);
+    r.ok = r.ok && r.e.status === 429;
+    delete r.e;
+    return r;
+  },
+  // A client-level `timeout` (like the SDK's 60 s default) is applied by the SDK alone, no header is sent:
+  // the gateway keeps its default deadline and waits out the pause, and the SDK gives up first.
+  async timeout_client_level() {
+    const shortClient = new LinqAPIV3({ apiKey, baseURL, maxRetries: 0, timeout: 5000 });
+    const r = await expectError(() => shortClient.capability.checkIMessage({ address: '+15551234570' }),
+      APIConnectionTimeoutError);
     delete r.e;
     return r;
   },

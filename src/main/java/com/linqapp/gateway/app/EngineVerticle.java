@@ -74,6 +74,7 @@ public final class EngineVerticle extends VerticleBase {
         .setMaxConcurrency(config.maxConcurrency())
         .setConnectTimeoutMillis(config.connectTimeoutMillis())
         .setIdleTimeoutMillis(config.idleTimeoutMillis())
+        .setRequestTimeoutMillis(config.requestTimeoutMillis())
         .setHopId(hopId));
     Scheduler scheduler = Scheduler.of(vertx);
     Random random = new Random();
@@ -123,6 +124,7 @@ public final class EngineVerticle extends VerticleBase {
         .put("inFlight", dispatcher.inFlight())
         .put("window", dispatcher.window())
         .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate())
+        .put("pacing", dispatcher.pacing().label())
         .put(CapabilityBus.STATUS_CLUSTER, clusterQuota == null ? null
             : new JsonObject().put("active", clusterQuota.active()).put("members", clusterQuota.members()));
   }

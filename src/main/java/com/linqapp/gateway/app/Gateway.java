@@ -4,6 +4,7 @@ import com.linqapp.gateway.cache.ResultCache;
 import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.cluster.SharedResultCache;
 import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.http.DrainSwitch;
 import com.linqapp.gateway.http.HttpApiVerticle;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.DeploymentOptions;
@@ -21,11 +22,13 @@ public final class Gateway {
   private final Vertx vertx;
   private final EngineVerticle engine;
   private final String engineDeployment;
+  private final DrainSwitch drainSwitch;
 
-  private Gateway(Vertx vertx, EngineVerticle engine, String engineDeployment) {
+  private Gateway(Vertx vertx, EngineVerticle engine, String engineDeployment, DrainSwitch drainSwitch) {
     this.vertx = vertx;
     this.engine = engine;
     this.engineDeployment = engineDeployment;
+    this.drainSwitch = drainSwitch;
   }
 
   /** Starts the engine and the HTTP adapter, with meters of their own (tests). */
@@ -53,7 +56,7 @@ public final class Gateway {
     String hopId = UUID.randomUUID().toString();
     ResultCache cache = cache(config, cluster);
     return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> vertx.deployVerticle(
-            () -> new HttpApiVerticle(config, hopId, cache, metrics),
+            () -> new HttpApiVerticle(config, hopId, cache, metrics, gateway.drainSwitch),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .map(gateway));
   }
@@ -67,7 +70,7 @@ public final class Gateway {
                                             GatewayMetrics metrics, ClusterNode cluster) {
     EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
-        .map(id -> new Gateway(vertx, engine, id));
+        .map(id -> new Gateway(vertx, engine, id, new DrainSwitch()));
   }
 
   private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
@@ -79,12 +82,15 @@ public final class Gateway {
   }
 
   /**
-   * Refuses new checks (503/9002), lets accepted ones finish for {@code graceMillis}, answers the rest
-   * 503/9002.
+   * Starts the drain: every HTTP request that arrives once this returns is refused 503/9002 (a cache
+   * hit or a batch too), and so is every check the engine receives after its event loop takes this up
+   * (the event bus); accepted checks may finish for {@code graceMillis}, and the rest is answered
+   * 503/9002. Not tied to a signal: {@code serve} calls it on SIGTERM.
    *
    * @return completes when every accepted check has its answer
    */
   public Future<Void> drain(long graceMillis) {
+    drainSwitch.drain();
     return engine.drain(graceMillis);
   }
 

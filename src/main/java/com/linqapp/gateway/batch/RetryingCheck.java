@@ -40,7 +40,8 @@ public final class RetryingCheck<I> implements BatchRunner.Check<I, JsonObject> 
   private Future<JsonObject> attempt(long index, I item, int attempt) {
     return check.submit(index, item).compose(line -> {
       JsonObject error = line.getJsonObject("error");
-      if (error == null || !isTransient(error) || attempt >= maxAttempts || stopped.getAsBoolean()) {
+      if (error == null || FailureKind.of(error) != FailureKind.TRANSIENT || attempt >= maxAttempts
+          || stopped.getAsBoolean()) {
         return Future.succeededFuture(line);
       }
       long delay = Math.max(error.getLong("retry_after", 0L) * 1000, backoff.delayMillis(attempt));
@@ -48,15 +49,5 @@ public final class RetryingCheck<I> implements BatchRunner.Check<I, JsonObject> 
       vertx.setTimer(Math.max(1, delay), timer -> attempt(index, item, attempt + 1).onComplete(retried));
       return retried.future();
     });
-  }
-
-  /** Whether an answer line's error is worth another try. */
-  public static boolean isTransient(JsonObject error) {
-    return kind(error) == FailureKind.TRANSIENT;
-  }
-
-  /** The kind of an answer line's {@code error} object. */
-  public static FailureKind kind(JsonObject error) {
-    return FailureKind.of(error.getInteger("status", 0), error.getInteger("code", 0));
   }
 }

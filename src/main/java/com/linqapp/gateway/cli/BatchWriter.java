@@ -1,6 +1,5 @@
 package com.linqapp.gateway.cli;
 
-import com.linqapp.gateway.batch.RetryingCheck;
 import com.linqapp.gateway.check.FailureKind;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -101,7 +100,7 @@ final class BatchWriter {
       }
       JsonObject line = (JsonObject) next;
       JsonObject error = line.getJsonObject("error");
-      FailureKind kind = error == null ? null : RetryingCheck.kind(error);
+      FailureKind kind = error == null ? null : FailureKind.of(error);
       if (kind == FailureKind.FATAL) {
         cancel.run();
         System.err.println("batch: cannot go on: " + error.getInteger("status") + "/" + error.getInteger("code")

@@ -6,6 +6,7 @@ import com.linqapp.gateway.bus.CheckQuery;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.FailureKind;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.config.ConfigException;
 import io.vertx.core.Future;
@@ -78,18 +79,13 @@ final class CheckCommand implements Callable<Integer> {
         CheckException error = result.cause() instanceof CheckException e ? e
             : new CheckException(500, ErrorCodes.INTERNAL, String.valueOf(result.cause()));
         line.put("error", error.toEnvelope().getJsonObject("error"));
-        if (linqUnusable(error)) {
-          exit = ExitCodes.FAILED;
+        if (FailureKind.of(error) != FailureKind.ITEM) {
+          exit = ExitCodes.FAILED; // not this address's answer: the run did not answer everything
         }
       }
       out.println(ndjson ? line.encode() : row(line));
     }
     return exit;
-  }
-
-  /** Linq refused the gateway's key: nothing could be answered, which is a failure of the run. */
-  private static boolean linqUnusable(CheckException error) {
-    return error.status() == 502 && (error.code() == ErrorCodes.UNAUTHORIZED || error.code() == ErrorCodes.FORBIDDEN);
   }
 
   private static String row(JsonObject line) {

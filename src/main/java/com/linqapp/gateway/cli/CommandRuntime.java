@@ -4,6 +4,7 @@ import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.config.ConfigException;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.log.LogFormat;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
@@ -68,6 +69,7 @@ final class CommandRuntime implements AutoCloseable {
     Vertx loader = Vertx.vertx();
     try {
       GatewayConfig config = GatewayConfig.from(ConfigLoader.load(loader, options.confFile).await());
+      LogFormat.apply(config.logFormat()); // logback read only the environment; the file may say otherwise
       return options.sandbox ? config.with(new JsonObject().put("GATEWAY_SANDBOX", true)) : config;
     } finally {
       loader.close().await();

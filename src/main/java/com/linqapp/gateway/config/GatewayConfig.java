@@ -22,7 +22,8 @@ public final class GatewayConfig {
       "GATEWAY_HTTP_HOST", "GATEWAY_HTTP_PORT", "GATEWAY_API_KEYS", "GATEWAY_SANDBOX", "GATEWAY_AUTH_DISABLED",
       "LINQ_API_V3_BASE_URL", "LINQ_API_V3_API_KEY", "LINQ_RATE_LIMIT_PER_SECOND", "LINQ_RATE_LIMIT_BURST",
       "LINQ_RATE_LIMIT_SCOPE", "LINQ_MAX_CONCURRENCY", "LINQ_MAX_ATTEMPTS", "LINQ_CONNECT_TIMEOUT_MS",
-      "LINQ_IDLE_TIMEOUT_MS", "GATEWAY_MAX_QUEUE", "GATEWAY_DEFAULT_TIMEOUT_MS", "GATEWAY_DEFAULT_REGION",
+      "LINQ_IDLE_TIMEOUT_MS", "LINQ_REQUEST_TIMEOUT_MS", "GATEWAY_MAX_QUEUE", "GATEWAY_DEFAULT_TIMEOUT_MS",
+      "GATEWAY_DEFAULT_REGION",
       "GATEWAY_CACHE_TTL_AVAILABLE_SECONDS", "GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", "GATEWAY_CACHE_MAX_ENTRIES",
       "GATEWAY_CACHE_MAX_STALE_SECONDS", "GATEWAY_CLIENT_DAILY_BUDGETS",
       "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER", "GATEWAY_CLUSTER_NAME",
@@ -45,6 +46,7 @@ public final class GatewayConfig {
   private final int maxAttempts;
   private final int connectTimeoutMillis;
   private final long idleTimeoutMillis;
+  private final long requestTimeoutMillis;
   private final int maxQueue;
   private final long defaultTimeoutMillis;
   private final String defaultRegion;
@@ -63,7 +65,7 @@ public final class GatewayConfig {
     Settings s = new Settings(raw);
     this.raw = raw;
     this.httpHost = s.string("GATEWAY_HTTP_HOST").isEmpty() ? "0.0.0.0" : s.string("GATEWAY_HTTP_HOST");
-    this.httpPort = (int) s.integer("GATEWAY_HTTP_PORT", 0, 65535);
+    this.httpPort = parsePort(s);
     this.clientKeys = parseClientKeys(s.string("GATEWAY_API_KEYS"));
     this.sandbox = s.bool("GATEWAY_SANDBOX");
     this.authDisabled = s.bool("GATEWAY_AUTH_DISABLED");
@@ -76,6 +78,7 @@ public final class GatewayConfig {
     this.maxAttempts = (int) s.integer("LINQ_MAX_ATTEMPTS", 1, 10);
     this.connectTimeoutMillis = (int) s.integer("LINQ_CONNECT_TIMEOUT_MS", 100, 60_000);
     this.idleTimeoutMillis = s.integer("LINQ_IDLE_TIMEOUT_MS", 100, 600_000);
+    this.requestTimeoutMillis = s.integer("LINQ_REQUEST_TIMEOUT_MS", 100, 600_000);
     this.maxQueue = (int) s.integer("GATEWAY_MAX_QUEUE", 1, 10_000_000);
     this.defaultTimeoutMillis = s.integer("GATEWAY_DEFAULT_TIMEOUT_MS", 1, 600_000);
     this.defaultRegion = parseRegion(s.optional("GATEWAY_DEFAULT_REGION"));
@@ -152,6 +155,18 @@ public final class GatewayConfig {
       keys.add(new ClientKey(name, key));
     }
     return List.copyOf(keys);
+  }
+
+  /**
+   * A fixed port: the HTTP server runs one instance per core, all sharing one port that clients, the
+   * container's health check and the startup line must know, so "any free port" (0) is refused.
+   */
+  private static int parsePort(Settings s) {
+    if ("0".equals(s.string("GATEWAY_HTTP_PORT"))) {
+      throw new ConfigException("GATEWAY_HTTP_PORT must be a fixed port from 1 to 65535: 0 (any free port) is not "
+          + "supported, as the HTTP server runs one instance per core on one shared, known port");
+    }
+    return (int) s.integer("GATEWAY_HTTP_PORT", 1, 65535);
   }
 
   private static String parseBaseUrl(String text) {
@@ -234,6 +249,11 @@ public final class GatewayConfig {
 
   public long idleTimeoutMillis() {
     return idleTimeoutMillis;
+  }
+
+  /** Longest a whole exchange with Linq may take (a check's deadline bounds it further). */
+  public long requestTimeoutMillis() {
+    return requestTimeoutMillis;
   }
 
   public int maxQueue() {

@@ -3,6 +3,7 @@ package com.linqapp.gateway.engine;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckKey;
+import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqOutcome;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -33,8 +34,12 @@ public interface DispatchListener {
   default void onDeadline(CheckException error) {
   }
 
-  /** Queue depths, requests in flight and the allowed rate after a change. */
-  default void onLoad(int interactiveQueued, int bulkQueued, int inFlight, double ratePerSecond) {
+  /**
+   * Queue depths, requests in flight, the allowed rate ({@code Infinity} when unpaced) and what it is
+   * based on, after a change.
+   */
+  default void onLoad(int interactiveQueued, int bulkQueued, int inFlight, double ratePerSecond,
+                      SendPacer.State pacing) {
   }
 
   /** A listener that only takes answers (the cache's writer). */
@@ -77,8 +82,9 @@ public interface DispatchListener {
       }
 
       @Override
-      public void onLoad(int interactiveQueued, int bulkQueued, int inFlight, double ratePerSecond) {
-        all.forEach(l -> l.onLoad(interactiveQueued, bulkQueued, inFlight, ratePerSecond));
+      public void onLoad(int interactiveQueued, int bulkQueued, int inFlight, double ratePerSecond,
+                         SendPacer.State pacing) {
+        all.forEach(l -> l.onLoad(interactiveQueued, bulkQueued, inFlight, ratePerSecond, pacing));
       }
     };
   }

@@ -89,6 +89,7 @@ public final class Dispatcher {
     this.budgets = new SenderBudgets(options, pacers);
     this.flights = new Flights(scheduler);
     this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump, this::onSenderLines);
+    reportLoad(); // the pace (a known limit, say) is on show before the first check
   }
 
   private void onSenderLines(List<String> discovered) {
@@ -184,7 +185,7 @@ public final class Dispatcher {
   }
 
   private void reportLoad() {
-    listener.onLoad(queued(Priority.INTERACTIVE), queued(Priority.BULK), inFlight, rate());
+    listener.onLoad(queued(Priority.INTERACTIVE), queued(Priority.BULK), inFlight, rate(), pacing());
   }
 
   private void wakeUpAt(long at, long now) {
@@ -452,6 +453,11 @@ public final class Dispatcher {
   /** Requests per second allowed now, summed over the budgets ({@code Infinity} when unpaced). */
   public double rate() {
     return budgets.rate();
+  }
+
+  /** What {@link #rate()} is based on: unpaced while any budget sends unpaced (the sum is unbounded then). */
+  public SendPacer.State pacing() {
+    return budgets.pacing();
   }
 
   /** Sum of the budgets' slow-start windows. */

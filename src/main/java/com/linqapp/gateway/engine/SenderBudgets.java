@@ -246,6 +246,15 @@ final class SenderBudgets {
     return total;
   }
 
+  /** What {@link #rate()} is based on: unpaced while any shared budget sends unpaced (the sum is unbounded then). */
+  SendPacer.State pacing() {
+    SendPacer.State state = SendPacer.State.KNOWN;
+    for (SenderBudget budget : budgets) {
+      state = state.loosest(budget.pacer.state());
+    }
+    return state;
+  }
+
   /** Sum of the shared budgets' slow-start windows. */
   int window() {
     return budgets.stream().mapToInt(budget -> budget.gate.window()).sum();

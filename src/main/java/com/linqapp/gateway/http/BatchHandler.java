@@ -33,18 +33,24 @@ final class BatchHandler implements Handler<RoutingContext> {
   private final AddressRule rule;
   private final int window;
   private final int maxLineBytes;
+  private final DrainSwitch drain;
 
-  BatchHandler(CapabilityClient engine, AddressRule rule, int window, int maxLineBytes) {
+  BatchHandler(CapabilityClient engine, AddressRule rule, int window, int maxLineBytes, DrainSwitch drain) {
     this.engine = engine;
     this.rule = rule;
     this.window = window;
     this.maxLineBytes = maxLineBytes;
+    this.drain = drain;
   }
 
   @Override
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
+    if (drain.draining()) {
+      ErrorResponder.shuttingDown(response); // before the 200 head: a new batch is refused as a whole
+      return;
+    }
     // The batch's checks carry an id of their own (the request id plus a suffix), so withdrawing them
     // when the client goes away cannot touch another request that reused the caller's X-Request-Id.
     String requestId = ctx.<String>get(HttpApiVerticle.REQUEST_ID) + "." + RequestIds.generate().substring(0, 8);

@@ -44,15 +44,17 @@ final class CapabilityHandler {
   private final CapabilityClient engine;
   private final ResultCache cache;
   private final GatewayMetrics metrics;
+  private final DrainSwitch drain;
 
   CapabilityHandler(Service service, String route, AddressRule rule, CapabilityClient engine, ResultCache cache,
-                    GatewayMetrics metrics) {
+                    GatewayMetrics metrics, DrainSwitch drain) {
     this.service = service;
     this.route = route;
     this.rule = rule;
     this.engine = engine;
     this.cache = cache;
     this.metrics = metrics;
+    this.drain = drain;
   }
 
   /** The route's path, for metrics (one constant string, its hash computed once). */
@@ -63,6 +65,10 @@ final class CapabilityHandler {
   /** Answers one check request whose body has been read (and whose client is authenticated). */
   void answer(HttpServerRequest request, Buffer body, String requestId, String client) {
     HttpServerResponse response = request.response();
+    if (drain.draining()) {
+      ErrorResponder.shuttingDown(response); // a cache hit too: the engine never sees it
+      return;
+    }
     CheckQuery query;
     try {
       query = query(request, body);

@@ -14,6 +14,15 @@ public final class ErrorResponder {
   private ErrorResponder() {
   }
 
+  /**
+   * 503/9002 to a request that arrives while the gateway drains, with {@code Connection: close}: the
+   * client's next request should go to another instance.
+   */
+  static void shuttingDown(HttpServerResponse response) {
+    response.putHeader(HttpHeaders.CONNECTION, "close");
+    send(response, CheckException.shuttingDown(1));
+  }
+
   public static void send(HttpServerResponse response, CheckException error) {
     if (response.ended() || response.closed()) {
       return;

@@ -52,6 +52,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final String hopId;
   private final ResultCache cache;
   private final GatewayMetrics metrics;
+  private final DrainSwitch drain;
   private RequestTagger tagger;
   private IdleConnections connections;
   private HttpServer server;
@@ -59,12 +60,15 @@ public final class HttpApiVerticle extends VerticleBase {
   /**
    * @param cache   the engine's answer cache: fresh hits are served here, without a hop to the engine
    * @param metrics the registry behind {@code /metrics}
+   * @param drain   on once the gateway drains: new check and batch requests are refused 503/9002
    */
-  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics) {
+  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
+                         DrainSwitch drain) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
+    this.drain = drain;
   }
 
   @Override
@@ -82,13 +86,13 @@ public final class HttpApiVerticle extends VerticleBase {
     List<CapabilityHandler> checks = new ArrayList<>();
     for (Service service : Service.values()) {
       String route = LINQ_PREFIX + service.linqRoute();
-      checks.add(new CapabilityHandler(service, route, rule, engine, cache, metrics));
+      checks.add(new CapabilityHandler(service, route, rule, engine, cache, metrics, drain));
       // POST is served ahead of the router (CheckRoutes); any other method on these paths is 405 here.
       router.route(LINQ_PREFIX + service.linqRoute()).handler(ctx -> ctx.fail(405));
     }
     // No BodyHandler: the batch body is streamed, read only as fast as the batch's window allows.
     router.post(BatchHandler.ROUTE).handler(auth).handler(new BatchHandler(engine, rule, BatchRunner.DEFAULT_WINDOW,
-        NdjsonLines.DEFAULT_MAX_LINE_BYTES));
+        NdjsonLines.DEFAULT_MAX_LINE_BYTES, drain));
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
     router.errorHandler(405, ctx -> fail(ctx, new CheckException(405, ErrorCodes.METHOD_NOT_ALLOWED,

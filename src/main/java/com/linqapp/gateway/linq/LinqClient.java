@@ -1,7 +1,7 @@
 package com.linqapp.gateway.linq;
 
 import com.linqapp.gateway.check.Service;
-import com.linqapp.gateway.linq.impl.WebClientLinqClient;
+import com.linqapp.gateway.linq.impl.HttpClientLinqClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -16,14 +16,15 @@ public interface LinqClient {
 
   /** Creates a client over one Vert.x WebClient whose pool is sized to the concurrency limit. */
   static LinqClient create(Vertx vertx, LinqClientOptions options) {
-    return new WebClientLinqClient(vertx, new LinqClientOptions(options));
+    return new HttpClientLinqClient(vertx, new LinqClientOptions(options));
   }
 
   /**
    * {@code POST /v3/capability/check_imessage} or {@code check_rcs}.
    *
    * @param from          sender line, or {@code null}
-   * @param timeoutMillis longest silence allowed on this exchange (the engine owns the deadline)
+   * @param timeoutMillis the check's deadline left: the whole exchange ends within it (and within
+   *                      {@link LinqClientOptions#getRequestTimeoutMillis()}), as a timeout if Linq is slower
    */
   Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis);
 

@@ -13,6 +13,11 @@ public class LinqClientOptions {
   public static final int DEFAULT_CONNECT_TIMEOUT_MILLIS = 3_000;
   /** Longest silence on a connection before the exchange counts as timed out. */
   public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 15_000;
+  /**
+   * Longest a whole exchange may take, however it trickles (a check's own deadline bounds it further):
+   * the gateway's default deadline, so a check with a longer one retries a stuck exchange in time.
+   */
+  public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
   /** Pause after a 429 that names no delay at all. */
   public static final long DEFAULT_RETRY_AFTER_MILLIS = 5_000;
 
@@ -21,6 +26,7 @@ public class LinqClientOptions {
   private int maxConcurrency = DEFAULT_MAX_CONCURRENCY;
   private int connectTimeoutMillis = DEFAULT_CONNECT_TIMEOUT_MILLIS;
   private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
+  private long requestTimeoutMillis = DEFAULT_REQUEST_TIMEOUT_MILLIS;
   private long defaultRetryAfterMillis = DEFAULT_RETRY_AFTER_MILLIS;
   private String hopId = "";
 
@@ -33,6 +39,7 @@ public class LinqClientOptions {
     this.maxConcurrency = other.maxConcurrency;
     this.connectTimeoutMillis = other.connectTimeoutMillis;
     this.idleTimeoutMillis = other.idleTimeoutMillis;
+    this.requestTimeoutMillis = other.requestTimeoutMillis;
     this.defaultRetryAfterMillis = other.defaultRetryAfterMillis;
     this.hopId = other.hopId;
   }
@@ -43,6 +50,7 @@ public class LinqClientOptions {
     this.maxConcurrency = json.getInteger("maxConcurrency", DEFAULT_MAX_CONCURRENCY);
     this.connectTimeoutMillis = json.getInteger("connectTimeoutMillis", DEFAULT_CONNECT_TIMEOUT_MILLIS);
     this.idleTimeoutMillis = json.getLong("idleTimeoutMillis", DEFAULT_IDLE_TIMEOUT_MILLIS);
+    this.requestTimeoutMillis = json.getLong("requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS);
     this.defaultRetryAfterMillis = json.getLong("defaultRetryAfterMillis", DEFAULT_RETRY_AFTER_MILLIS);
     this.hopId = json.getString("hopId", "");
   }
@@ -51,6 +59,7 @@ public class LinqClientOptions {
   public JsonObject toJson() {
     return new JsonObject().put("baseUrl", baseUrl).put("maxConcurrency", maxConcurrency)
         .put("connectTimeoutMillis", connectTimeoutMillis).put("idleTimeoutMillis", idleTimeoutMillis)
+        .put("requestTimeoutMillis", requestTimeoutMillis)
         .put("defaultRetryAfterMillis", defaultRetryAfterMillis).put("hopId", hopId);
   }
 
@@ -97,6 +106,16 @@ public class LinqClientOptions {
 
   public LinqClientOptions setIdleTimeoutMillis(long idleTimeoutMillis) {
     this.idleTimeoutMillis = idleTimeoutMillis;
+    return this;
+  }
+
+  public long getRequestTimeoutMillis() {
+    return requestTimeoutMillis;
+  }
+
+  /** Longest a whole exchange may take, from the call to the last byte of the answer. */
+  public LinqClientOptions setRequestTimeoutMillis(long requestTimeoutMillis) {
+    this.requestTimeoutMillis = requestTimeoutMillis;
     return this;
   }
 

@@ -3,6 +3,7 @@ package com.linqapp.gateway.metrics;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.engine.DispatchListener;
+import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The gateway's own meters, next to Vert.x's and the JVM's in one Prometheus registry. Label values
@@ -31,8 +33,11 @@ public final class GatewayMetrics implements DispatchListener {
   private final AtomicInteger interactiveQueued = new AtomicInteger();
   private final AtomicInteger bulkQueued = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** Allowed rate in thousandths of a check per second; -1 when unpaced. */
-  private final AtomicLong rateMilli = new AtomicLong(-1);
+  /** Allowed rate in thousandths of a check per second; exported only while paced. */
+  private final AtomicLong rateMilli = new AtomicLong();
+  private final AtomicReference<SendPacer.State> pacing = new AtomicReference<>(SendPacer.State.UNPACED);
+  /** {@code linq_pacing_rate_per_second} while it has a value, else {@code null}: unpaced, no sample. */
+  private Gauge rateGauge;
   /** Counters on the per-request path, looked up once: Micrometer's own lookup allocates ids and tags. */
   private final Map<CheckResult.Source, Counter> results = new EnumMap<>(CheckResult.Source.class);
   private final Map<ClientRequestKey, Counter> clientRequests = new ConcurrentHashMap<>();
@@ -57,9 +62,13 @@ public final class GatewayMetrics implements DispatchListener {
       results.put(source, Counter.builder("gateway_cache").tag("result", source.header())
           .description("How checks were answered").register(registry));
     }
-    Gauge.builder("linq_pacing_rate", rateMilli, value -> value.get() < 0 ? Double.NaN : value.get() / 1000.0)
-        .description("Checks per second the gateway allows itself (configured or learnt); NaN before any limit")
-        .register(registry);
+    for (SendPacer.State state : SendPacer.State.values()) {
+      Gauge.builder("linq_pacing_state", pacing, current -> current.get() == state ? 1 : 0)
+          .tag("state", state.label())
+          .description("1 for what the pace is based on: no limit yet (unpaced), the configured limit (known), "
+              + "a limit learnt from 429s (learning)")
+          .register(registry);
+    }
   }
 
   /** A registry of its own (tests, or an engine without Vert.x metrics). */
@@ -116,11 +125,34 @@ public final class GatewayMetrics implements DispatchListener {
   }
 
   @Override
-  public void onLoad(int interactive, int bulk, int requestsInFlight, double ratePerSecond) {
+  public void onLoad(int interactive, int bulk, int requestsInFlight, double ratePerSecond,
+                     SendPacer.State pacing) {
     interactiveQueued.set(interactive);
     bulkQueued.set(bulk);
     inFlight.set(requestsInFlight);
-    rateMilli.set(Double.isInfinite(ratePerSecond) ? -1 : Math.round(ratePerSecond * 1000));
+    this.pacing.set(pacing);
+    boolean paced = !Double.isInfinite(ratePerSecond);
+    if (paced) {
+      rateMilli.set(Math.round(ratePerSecond * 1000));
+    }
+    if (paced != (rateGauge != null)) {
+      paceGauge(paced);
+    }
+  }
+
+  /**
+   * Registers the rate's gauge once there is a pace, removes it when there is none: an unpaced rate is
+   * no number, and a NaN sample would poison sums and alerts. Called from the engine's event loop only.
+   */
+  private void paceGauge(boolean paced) {
+    if (paced) {
+      rateGauge = Gauge.builder("linq_pacing_rate_per_second", rateMilli, value -> value.get() / 1000.0)
+          .description("Checks per second the gateway allows itself (configured or learnt); no sample while unpaced")
+          .register(registry);
+    } else {
+      registry.remove(rateGauge);
+      rateGauge = null;
+    }
   }
 
   /** How a check was answered: {@code hit}, {@code miss}, {@code coalesced} or {@code stale}. */

@@ -22,6 +22,8 @@ class GatewayConfigTest {
     assertThat(config.defaultTimeoutMillis()).isLessThan(60_000);
     assertThat(config.shutdownGraceSeconds()).isLessThan(10);
     assertThat(config.defaultRegion()).isNull();
+    assertThat(config.requestTimeoutMillis()).isEqualTo(30_000);
+    assertThat(config.logFormat()).isEqualTo("text");
   }
 
   @Test
@@ -48,6 +50,16 @@ class GatewayConfigTest {
         .hasMessageContaining("LINQ_RATE_LIMIT_SCOPE");
     assertThatThrownBy(() -> with(new JsonObject().put("GATEWAY_LOG_FORMAT", "xml")))
         .hasMessageContaining("GATEWAY_LOG_FORMAT");
+  }
+
+  @Test
+  @DisplayName("GATEWAY_HTTP_PORT=0 is refused: one HTTP instance per core needs one known, shared port")
+  void anyFreePortIsRefused() {
+    assertThatThrownBy(() -> with(new JsonObject().put("GATEWAY_HTTP_PORT", 0)))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("GATEWAY_HTTP_PORT").hasMessageContaining("0 (any free port)");
+    assertThatThrownBy(() -> with(new JsonObject().put("GATEWAY_HTTP_PORT", "0")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("GATEWAY_HTTP_PORT");
+    assertThat(with(new JsonObject().put("GATEWAY_HTTP_PORT", 1)).httpPort()).isEqualTo(1);
   }
 
   @Test

@@ -235,4 +235,36 @@ class CacheAndCoalescingTest {
     assertThat(gw.sim().stats().checkRequests()).isEqualTo(callsBefore);
   }
 
+  // ---- drain ------------------------------------------------------------------------------------------------
+
+  /**
+   * Issue 10: during a drain the HTTP adapter still answered cached checks 200 from its event loop,
+   * although every new request was promised 503/9002. {@code Gateway#drain} now turns the HTTP
+   * adapter's switch before the engine drains.
+   */
+  @Test
+  @DisplayName("once draining, a cached address, a new address and a new batch are refused 503/9002 with Retry-After, and Linq hears nothing")
+  void everyNewRequestIsRefusedWhileDraining(Vertx vertx) {
+    gw = GatewayHarness.start(vertx);
+    assertThat(gw.check(IMESSAGE_ROUTE, PHONE).statusCode()).isEqualTo(200);
+    assertThat(gw.check(IMESSAGE_ROUTE, PHONE).getHeader("X-Cache")).as("the cache could answer it").isEqualTo("hit");
+    long linqCalls = gw.sim().stats().checkRequests();
+
+    Future<Void> drained = gw.gateway().drain(5_000);
+
+    assertShuttingDown(gw.check(IMESSAGE_ROUTE, PHONE));
+    assertShuttingDown(gw.check(IMESSAGE_ROUTE, "+12025550199"));
+    assertShuttingDown(gw.post(BatchHandler.ROUTE, "{\"address\":\"" + PHONE + "\"}\n",
+        "Content-Type", BatchHandler.NDJSON));
+    assertThat(gw.sim().stats().checkRequests()).as("no call to Linq").isEqualTo(linqCalls);
+    await(drained);
+    assertThat(gw.get("/health/live").statusCode()).as("health is still served").isEqualTo(200);
+    assertThat(gw.get("/health/ready").statusCode()).isEqualTo(503);
+  }
+
+  private static void assertShuttingDown(HttpResponse<Buffer> response) {
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(503);
+    assertThat(envelopeError(response).getInteger("code")).isEqualTo(9002);
+    assertThat(response.getHeader("Retry-After")).isEqualTo("1");
+  }
 }

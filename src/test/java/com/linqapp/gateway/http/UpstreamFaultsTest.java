@@ -180,6 +180,35 @@ class UpstreamFaultsTest {
     assertDrained(gw);
   }
 
+  /**
+   * Issue 10: an exchange with Linq was bounded only by its silences (the idle timeout), so an answer
+   * that trickles in a byte at a time held its connection, and the engine's concurrency slot, long past
+   * the check's deadline. Each exchange is now bounded as a whole by the check's deadline.
+   */
+  @Test
+  @DisplayName("a trickling answer is cut at the check's deadline (504/9004) and frees its slot: the next check, with the only slot, is answered")
+  void tricklingAnswerFreesItsSlotAtTheDeadline(Vertx vertx) {
+    // One byte a second: an answer of ~40 bytes takes ~40 s, and no silence reaches the idle timeout.
+    gw = GatewayHarness.start(vertx, new SimulatorOptions().setSlowByteDelayMillis(1_000),
+        new JsonObject().put("LINQ_MAX_CONCURRENCY", 1));
+    gw.sim().failNext(Fault.slow(), 1);
+
+    HttpResponse<Buffer> trickled = gw.check(IMESSAGE_ROUTE, "+12025550101", "X-Request-Timeout-Ms", "2000");
+
+    assertThat(trickled.statusCode()).as(trickled.bodyAsString()).isEqualTo(504);
+    assertThat(envelopeError(trickled).getInteger("code")).isEqualTo(9004);
+
+    // Without a bound on the whole exchange the only slot stays taken for the ~40 s the trickle lasts,
+    // and this check could not be sent before its own deadline.
+    HttpResponse<Buffer> next = gw.check(IMESSAGE_ROUTE, "+12025550102", "X-Request-Timeout-Ms", "10000");
+
+    assertThat(next.statusCode()).as(next.bodyAsString()).isEqualTo(200);
+    assertThat(next.bodyAsJsonObject().getString("address")).isEqualTo("+12025550102");
+    assertThat(gw.sim().stats().slow()).as("Linq trickled the first answer").isEqualTo(1);
+    assertDrained(gw);
+    eventually(Duration.ofSeconds(5), "Linq sees no request left", () -> gw.sim().stats().inFlight() == 0);
+  }
+
   // ---- Linq unreachable -----------------------------------------------------------------------------------
 
   @Test

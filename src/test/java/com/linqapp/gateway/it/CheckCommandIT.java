@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
+import com.linqapp.gateway.sim.Fault;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,6 +104,37 @@ class CheckCommandIT {
     List<JsonObject> lines = ndjson(process.stdout());
     assertThat(lines).as(process.logs()).hasSize(1);
     assertThat(lines.get(0).getJsonObject("error").getInteger("status")).isEqualTo(502);
+  }
+
+  /** Issue 10: Linq unreachable ended in 502/9003 or 504 for the address, yet {@code check} exited 0. */
+  @Test
+  void linqUnreachableIsExit1() {
+    String nobody = "http://127.0.0.1:" + JarProcess.freePort() + "/api/partner";
+    process = JarProcess.run(workDir, "check-unreachable",
+        Map.of("LINQ_API_V3_BASE_URL", nobody, "LINQ_API_V3_API_KEY", sim.apiKey(), "GATEWAY_DEFAULT_TIMEOUT_MS", "4000"),
+        "check", "--json", "+15551234567", "bad-address");
+
+    assertThat(process.exitCode()).as(process.logs()).isEqualTo(1);
+    List<JsonObject> lines = ndjson(process.stdout());
+    assertThat(lines).as(process.logs()).hasSize(2);
+    assertThat(lines.get(0).getJsonObject("error").getInteger("status")).as("Linq failing or too slow").isIn(502, 504);
+    assertThat(lines.get(1).getJsonObject("error").getInteger("code")).as("still an item error").isEqualTo(1002);
+  }
+
+  /** Issue 10: a check Linq's limit kept from being sent (429/1007) is not an answer either. */
+  @Test
+  void rateLimitedIsExit1() {
+    sim.simulator.failNext(Fault.rateLimited(120), 1);
+    process = JarProcess.run(workDir, "check-429",
+        Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", sim.apiKey(),
+            "GATEWAY_DEFAULT_TIMEOUT_MS", "4000"),
+        "check", "--json", "+15551234567");
+
+    assertThat(process.exitCode()).as(process.logs()).isEqualTo(1);
+    List<JsonObject> lines = ndjson(process.stdout());
+    assertThat(lines).as(process.logs()).hasSize(1);
+    assertThat(lines.get(0).getJsonObject("error").getInteger("status")).isEqualTo(429);
+    assertThat(sim.simulator.stats().rateLimited429()).as("the one 429 came from Linq").isEqualTo(1);
   }
 
   static List<JsonObject> ndjson(String text) {

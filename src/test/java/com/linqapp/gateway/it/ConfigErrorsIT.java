@@ -41,6 +41,13 @@ class ConfigErrorsIT {
   }
 
   @Test
+  void anyFreePortIsExit2() {
+    process = JarProcess.run(workDir, "port-zero",
+        Map.of("GATEWAY_HTTP_PORT", "0", "LINQ_API_V3_API_KEY", LINQ_KEY, "GATEWAY_API_KEYS", "crm=k"), "serve");
+    assertThat(assertUsageError("GATEWAY_HTTP_PORT")).contains("any free port");
+  }
+
+  @Test
   void missingLinqKeyIsExit2SuggestingSandbox() {
     process = JarProcess.run(workDir, "no-linq-key",
         Map.of("GATEWAY_HTTP_PORT", String.valueOf(JarProcess.freePort()), "GATEWAY_API_KEYS", "crm=k"), "serve");

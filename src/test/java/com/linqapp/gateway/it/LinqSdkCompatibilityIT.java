@@ -82,6 +82,25 @@ class LinqSdkCompatibilityIT {
     assertThat(Integer.parseInt(result.getString("retryAfter"))).isBetween(1, 3);
   }
 
+  /**
+   * Issue 10: the README said the SDK always sends its timeout ({@code X-Stainless-Timeout}, 60 s by
+   * default). {@code @linqapp/sdk} 0.28.2 sends it only for a per-request {@code timeout}: then the gateway
+   * answers a Linq pause longer than that timeout at once (429); with a client-level timeout the gateway
+   * keeps its own 30 s default and the SDK gives up first.
+   */
+  @Test
+  void sdkSendsItsTimeoutOnlyWhenGivenPerRequest() throws Exception {
+    sim.simulator.failNext(Fault.rateLimited(20), 1); // a 20 s pause: beyond 5 s, within the 30 s default
+
+    JsonObject results = runScript("timeout_per_request,timeout_client_level").getJsonObject("results");
+
+    assertThat(results.getJsonObject("timeout_per_request").getJsonObject("error").getInteger("status"))
+        .as("the gateway read X-Stainless-Timeout: 5").isEqualTo(429);
+    assertThat(results.getJsonObject("timeout_client_level").getJsonObject("error").getString("name"))
+        .as("no header: the gateway waited, the SDK timed out").isEqualTo("APIConnectionTimeoutError");
+    assertThat(sim.simulator.stats().rateLimited429()).as("one 429 from Linq set up the pause").isEqualTo(1);
+  }
+
   /** Runs {@code node check.mjs} with the given scenarios; asserts exit 0 and returns the printed summary. */
   private JsonObject runScript(String scenarios) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder("node", "check.mjs").directory(SDK_DIR.toFile())

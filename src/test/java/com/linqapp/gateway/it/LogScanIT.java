@@ -7,13 +7,16 @@ import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -106,6 +109,29 @@ class LogScanIT {
     assertThat(logLines).as("log lines in the text layout").isNotEmpty();
     assertThat(logLines).as("some log lines carry a request id and the client name\n" + gateway.stderr())
         .anyMatch(line -> line.contains("[logscan-") && line.contains(" crm]"));
+  }
+
+  /**
+   * Issue 10: {@code GATEWAY_LOG_FORMAT} in a {@code --conf} file was validated and then ignored (logback
+   * read only the environment), so the lines stayed text.
+   */
+  @Test
+  void jsonFormatFromConfFile() throws IOException {
+    int port = JarProcess.freePort();
+    Path conf = workDir.resolve("json-logs.json");
+    Files.writeString(conf, new JsonObject().put("GATEWAY_HTTP_PORT", port).put("GATEWAY_SANDBOX", true)
+        .put("GATEWAY_LOG_FORMAT", "json").encode());
+    gateway = JarProcess.start(workDir, "logscan-conf", Map.of(), "serve", "--conf", conf.toString())
+        .awaitReady(port, Duration.ofSeconds(30));
+    assertThat(Http.checkIMessage(port, PHONE, null, "logscan-conf-1").statusCode()).isEqualTo(200);
+    gateway.terminate();
+    gateway.waitForExit(Duration.ofSeconds(20));
+
+    List<String> lines = gateway.stderr().lines().filter(line -> !line.isBlank()).toList();
+    assertThat(lines).as("the sandbox banner and the shutdown are logged").hasSizeGreaterThan(2);
+    assertThat(lines).as("every line is a JSON event\n" + gateway.stderr()).allSatisfy(line -> assertThat(
+        new JsonObject(line).fieldNames()).contains("time", "level", "logger", "message"));
+    assertThat(lines).anyMatch(line -> new JsonObject(line).getString("message").contains("SANDBOX"));
   }
 
   private HttpResponse<String> check(String address, String requestId) {

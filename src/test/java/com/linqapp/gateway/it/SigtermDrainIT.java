@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGTERM on the real jar: new requests get 503/9002, in-flight checks are answered, queued ones are
+ * SIGTERM on the real jar: new requests get 503/9002 (cached or not), in-flight checks are answered, queued ones are
  * answered (200, or 503/9002 with Retry-After when the grace period ends), and the process exits 0/143.
  */
 class SigtermDrainIT {
@@ -62,6 +62,10 @@ class SigtermDrainIT {
         "serve").awaitReady(port, Duration.ofSeconds(30));
     // the startup key check may still be in flight on the slow simulator; let it finish
     Thread.sleep(1700);
+    // an address the cache can answer: served on the HTTP event loop, it never reaches the engine
+    String cached = "+15559876543";
+    assertThat(Http.checkIMessage(port, cached, CLIENT_KEY, null).statusCode()).isEqualTo(200);
+    assertThat(Http.checkIMessage(port, cached, CLIENT_KEY, null).headers().firstValue("X-Cache")).hasValue("hit");
 
     List<CompletableFuture<HttpResponse<String>>> checks = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -76,6 +80,7 @@ class SigtermDrainIT {
     waitUntilNotReady(port);
     HttpResponse<String> late = Http.checkIMessage(port, "+15557654321", CLIENT_KEY, null);
     assertShuttingDown(late);
+    assertShuttingDown(Http.checkIMessage(port, cached, CLIENT_KEY, null));
 
     int ok = 0;
     for (CompletableFuture<HttpResponse<String>> check : checks) {

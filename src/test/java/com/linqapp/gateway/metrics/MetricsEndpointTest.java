@@ -34,6 +34,10 @@ class MetricsEndpointTest {
   @DisplayName("/metrics shows upstream outcomes, cache results, pauses and client requests — without a key")
   void metricsAfterTraffic(Vertx vertx) {
     gw = GatewayHarness.start(vertx, new JsonObject());
+    String before = gw.get("/metrics").bodyAsString();
+    assertThat(value(before, "linq_pacing_state\\{state=\"unpaced\"\\}")).isEqualTo(1);
+    assertThat(value(before, "linq_pacing_state\\{state=\"learning\"\\}")).isZero();
+    assertThat(before).as("no rate sample while unpaced (no NaN)").doesNotContain("linq_pacing_rate");
     gw.check(IMESSAGE_ROUTE, "+15551234567");
     gw.check(IMESSAGE_ROUTE, "+15551234567");
     gw.sim().failNext(Fault.error500(), 1);
@@ -53,13 +57,26 @@ class MetricsEndpointTest {
     assertThat(value(text, "gateway_cache_total\\{result=\"hit\"\\}")).isEqualTo(1);
     assertThat(value(text, "gateway_cache_total\\{result=\"miss\"\\}")).isEqualTo(3);
     assertThat(text).contains("linq_request_duration_seconds_bucket", "gateway_queue_depth{lane=\"bulk\"}",
-        "linq_in_flight", "linq_pacing_rate");
+        "linq_in_flight");
+    assertThat(value(text, "linq_pacing_state\\{state=\"learning\"\\}")).as("after Linq's 429").isEqualTo(1);
+    assertThat(value(text, "linq_pacing_state\\{state=\"unpaced\"\\}")).isZero();
+    assertThat(value(text, "linq_pacing_rate_per_second")).as("the learnt rate").isPositive();
     assertThat(text).containsPattern("gateway_client_requests_total\\{client=\"team-a\",route=\"" + IMESSAGE_ROUTE
         + "\",status=\"400\"\\} 1");
     assertThat(text).as("a path that is no route is labelled other, not by itself")
         .contains("route=\"other\"").doesNotContain("/api/partner/v3/capability/no_such_route");
     assertThat(text).as("no address, key or sender line in any label")
         .doesNotContain("5551234567", "5551234568", "not-a-number", GatewayHarness.KEY_A, "sim-key", "+1202555010");
+  }
+
+  @Test
+  @DisplayName("a configured limit is reported as known, at its rate, before the first check")
+  void knownLimitIsReported(Vertx vertx) {
+    gw = GatewayHarness.start(vertx, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20));
+    String text = gw.get("/metrics").bodyAsString();
+    assertThat(value(text, "linq_pacing_state\\{state=\"known\"\\}")).isEqualTo(1);
+    assertThat(value(text, "linq_pacing_state\\{state=\"unpaced\"\\}")).isZero();
+    assertThat(value(text, "linq_pacing_rate_per_second")).isEqualTo(20.0);
   }
 
   private static double value(String text, String series) {

@@ -431,6 +431,11 @@ final class AdaptivePacer implements SendPacer {
   }
 
   @Override
+  public State state() {
+    return enabled ? State.LEARNING : State.UNPACED;
+  }
+
+  @Override
   public void share(double fraction) {
     if (!(fraction > 0 && fraction <= 1)) {
       throw new IllegalArgumentException("share must be in (0, 1]");

@@ -70,6 +70,11 @@ final class GcraPacer implements SendPacer {
   }
 
   @Override
+  public State state() {
+    return State.KNOWN;
+  }
+
+  @Override
   public void share(double fraction) {
     if (!(fraction > 0 && fraction <= 1)) {
       throw new IllegalArgumentException("share must be in (0, 1]");

@@ -1,5 +1,7 @@
 package com.linqapp.gateway.engine.pacing;
 
+import java.util.Locale;
+
 /**
  * Spaces requests to Linq in time so its rate limit is met without 429s. The engine asks
  * {@link #nextSendAt} before each send and arms one timer for that instant when it lies in the future;
@@ -40,6 +42,29 @@ public interface SendPacer {
 
   /** Requests per second currently allowed ({@link Double#POSITIVE_INFINITY} when unpaced). */
   double rate();
+
+  /** Whether, and after what, this pacer paces now. */
+  State state();
+
+  /** What a pace is based on; least paced first. */
+  enum State {
+    /** None: no limit is configured and Linq has not answered 429 yet (or no pacing at all). */
+    UNPACED,
+    /** A limit learnt from Linq's 429s. */
+    LEARNING,
+    /** The configured limit. */
+    KNOWN;
+
+    /** The lower-case name metrics and the health report show. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** Of several budgets' states, the least paced: the one that bounds (or unbounds) their combined rate. */
+    public State loosest(State other) {
+      return compareTo(other) <= 0 ? this : other;
+    }
+  }
 
   /**
    * The share of the account's limit this pacer may use, in (0, 1]: the port through which a cluster

@@ -27,6 +27,11 @@ enum Unlimited implements SendPacer {
   }
 
   @Override
+  public State state() {
+    return State.UNPACED;
+  }
+
+  @Override
   public void share(double fraction) {
   }
 }

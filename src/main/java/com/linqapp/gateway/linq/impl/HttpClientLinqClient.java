@@ -10,48 +10,58 @@ import com.linqapp.gateway.linq.LinqOutcome.TransientFault.Kind;
 import com.linqapp.gateway.linq.LinqOutcome;
 import com.linqapp.gateway.linq.RetryAfter;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
- * {@link LinqClient} over one Vert.x {@link WebClient}. The pool holds as many connections as the
+ * {@link LinqClient} over one Vert.x {@link HttpClient}. The pool holds as many connections as the
  * engine may have requests in flight, and its wait queue is bounded, so a bug upstream of the client
  * can never build an unbounded backlog here.
+ *
+ * <p>Each exchange is bounded as a whole, not only by its silences: Vert.x's request timeouts are a
+ * connect timeout (getting a connection) and an idle timeout (the longest silence; its {@code timeout}
+ * sets both), so an answer that trickles in a byte at a time would hold its connection, and the
+ * engine's concurrency slot, for as long as Linq keeps trickling. A timer resets the request when its
+ * bound passes: the connection closes, the slot is free, and the outcome is a timeout.
  */
-public final class WebClientLinqClient implements LinqClient {
+public final class HttpClientLinqClient implements LinqClient {
 
   private static final String USER_AGENT = "linq-capability-gateway/0.1";
 
-  private final WebClient client;
+  private final Vertx vertx;
+  private final HttpClient client;
   private final LinqClientOptions options;
   private final String baseUrl;
 
-  public WebClientLinqClient(Vertx vertx, LinqClientOptions options) {
+  public HttpClientLinqClient(Vertx vertx, LinqClientOptions options) {
+    this.vertx = vertx;
     this.options = options;
     this.baseUrl = options.getBaseUrl().replaceAll("/+$", "");
-    WebClientOptions clientOptions = new WebClientOptions()
-        .setUserAgent(USER_AGENT)
+    HttpClientOptions clientOptions = new HttpClientOptions()
         .setConnectTimeout(options.getConnectTimeoutMillis())
         .setKeepAlive(true)
         .setVerifyHost(true)
-        .setTrustAll(false)
-        .setFollowRedirects(false);
+        .setTrustAll(false);
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(options.getMaxConcurrency())
         .setMaxWaitQueueSize(options.getMaxConcurrency());
-    this.client = WebClient.create(vertx, clientOptions, pool);
+    this.client = vertx.createHttpClient(clientOptions, pool);
   }
 
   @Override
@@ -60,42 +70,75 @@ public final class WebClientLinqClient implements LinqClient {
     if (from != null) {
       body.put("from", from);
     }
-    long idle = Math.max(1, Math.min(timeoutMillis, options.getIdleTimeoutMillis()));
-    return exchange(request(HttpMethod.POST, "/v3/capability/" + service.linqRoute(), idle)
-        .sendJsonObject(body), this::answer);
+    long bound = Math.max(1, Math.min(timeoutMillis, options.getRequestTimeoutMillis()));
+    return exchange(HttpMethod.POST, "/v3/capability/" + service.linqRoute(), body.toBuffer(), bound, this::answer);
   }
 
   @Override
   public Future<LinqOutcome> senderLines() {
-    return exchange(request(HttpMethod.GET, "/v3/phone_numbers", options.getIdleTimeoutMillis()).send(), this::lines);
+    return exchange(HttpMethod.GET, "/v3/phone_numbers", null, options.getRequestTimeoutMillis(), this::lines);
   }
 
   @Override
   public Future<Void> close() {
-    client.close();
-    return Future.succeededFuture();
+    return client.close();
   }
 
-  private HttpRequest<Buffer> request(HttpMethod method, String path, long idleTimeoutMillis) {
-    HttpRequest<Buffer> request = client.requestAbs(method, baseUrl + path)
-        .idleTimeout(idleTimeoutMillis)
-        .putHeader("Accept", "application/json")
-        .putHeader(LinqClient.HOP_HEADER, options.getHopId());
-    if (options.getApiKey() != null) {
-      request.bearerTokenAuthentication(options.getApiKey());
+  /** A response read whole: what the outcome is made of. */
+  private record Reply(int statusCode, MultiMap headers, Buffer body) {
+    String header(String name) {
+      return headers.get(name);
     }
-    return request;
   }
 
-  /** One place that turns any response or transport failure into an outcome. */
-  private Future<LinqOutcome> exchange(Future<HttpResponse<Buffer>> sent,
-                                       java.util.function.Function<HttpResponse<Buffer>, LinqOutcome> onOk) {
-    return sent.map(response -> response.statusCode() == 200 ? onOk.apply(response) : classifyError(response))
-        .otherwise(WebClientLinqClient::transportFault);
+  /**
+   * One exchange, over within {@code boundMillis} of this call whatever Linq does, turned into an
+   * outcome: the one place that turns any response or transport failure into one.
+   */
+  private Future<LinqOutcome> exchange(HttpMethod method, String path, Buffer body, long boundMillis,
+                                       Function<Reply, LinqOutcome> onOk) {
+    long started = System.nanoTime();
+    RequestOptions request = new RequestOptions()
+        .setMethod(method)
+        .setAbsoluteURI(baseUrl + path)
+        .setFollowRedirects(false)
+        .setConnectTimeout(Math.min(options.getConnectTimeoutMillis(), boundMillis))
+        .setIdleTimeout(Math.min(options.getIdleTimeoutMillis(), boundMillis))
+        .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
+        .putHeader(HttpHeaders.ACCEPT, "application/json")
+        .putHeader(LinqClient.HOP_HEADER, options.getHopId());
+    if (body != null) {
+      request.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    }
+    if (options.getApiKey() != null) {
+      request.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + options.getApiKey());
+    }
+    return client.request(request).compose(sending -> {
+      // The bound decides the outcome (a timeout), whatever failure the reset then causes.
+      Promise<Reply> bounded = Promise.promise();
+      long left = boundMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      long timer = vertx.setTimer(Math.max(1, left), expired -> {
+        if (bounded.tryFail(new TimeoutException("no whole answer within " + boundMillis + " ms"))) {
+          sending.reset();
+        }
+      });
+      (body == null ? sending.send() : sending.send(body))
+          .compose(response -> response.body().map(bytes -> new Reply(response.statusCode(), response.headers(), bytes)))
+          .onComplete(done -> {
+            vertx.cancelTimer(timer);
+            if (done.succeeded()) {
+              bounded.tryComplete(done.result());
+            } else {
+              bounded.tryFail(done.cause());
+            }
+          });
+      return bounded.future();
+    }).map(reply -> reply.statusCode() == 200 ? onOk.apply(reply) : classifyError(reply))
+        .otherwise(HttpClientLinqClient::transportFault);
   }
 
-  private LinqOutcome answer(HttpResponse<Buffer> response) {
-    String traceId = response.getHeader("X-Trace-ID");
+  private LinqOutcome answer(Reply response) {
+    String traceId = response.header("X-Trace-ID");
     JsonObject json = jsonOrNull(response.body());
     if (json == null || !(json.getValue("address") instanceof String address)
         || !(json.getValue("available") instanceof Boolean available)
@@ -106,8 +149,8 @@ public final class WebClientLinqClient implements LinqClient {
         new CheckAnswer(address, available, json.getString("reason"), json.getString("selected_service")), traceId);
   }
 
-  private LinqOutcome lines(HttpResponse<Buffer> response) {
-    String traceId = response.getHeader("X-Trace-ID");
+  private LinqOutcome lines(Reply response) {
+    String traceId = response.header("X-Trace-ID");
     JsonObject json = jsonOrNull(response.body());
     JsonArray numbers = json == null ? null : json.getValue("phone_numbers") instanceof JsonArray a ? a : null;
     if (numbers == null) {
@@ -122,19 +165,19 @@ public final class WebClientLinqClient implements LinqClient {
     return new LinqOutcome.SenderLines(List.copyOf(lines), traceId);
   }
 
-  private LinqOutcome classifyError(HttpResponse<Buffer> response) {
+  private LinqOutcome classifyError(Reply response) {
     int status = response.statusCode();
     JsonObject envelope = jsonOrNull(response.body());
     JsonObject error = envelope == null ? null : envelope.getValue("error") instanceof JsonObject e ? e : null;
     int code = error != null && error.getValue("code") instanceof Number n ? n.intValue() : 0;
     String message = error != null && error.getValue("message") instanceof String m ? m : "HTTP " + status;
-    String traceId = response.getHeader("X-Trace-ID");
+    String traceId = response.header("X-Trace-ID");
     if (traceId == null && envelope != null && envelope.getValue("trace_id") instanceof String t) {
       traceId = t;
     }
     if (status == 429) {
       Number bodyDelay = error != null && error.getValue("retry_after") instanceof Number n ? n : null;
-      long delay = RetryAfter.delayMillis(response.getHeader("Retry-After"), bodyDelay, System.currentTimeMillis())
+      long delay = RetryAfter.delayMillis(response.header("Retry-After"), bodyDelay, System.currentTimeMillis())
           .orElse(options.getDefaultRetryAfterMillis());
       return new LinqOutcome.RateLimited(delay, traceId);
     }
