@@ -31,6 +31,11 @@ final class CapabilityHandler {
 
   /** The SDKs send their own timeout; answering a little before it lets them read our answer. */
   static final long SDK_TIMEOUT_MARGIN_MILLIS = 500;
+  /**
+   * The SDKs send whole seconds, so a timeout under a second arrives as {@code 0}: such a caller still gets
+   * this long, enough for a cache hit or a quick answer from Linq.
+   */
+  static final long MIN_SDK_DEADLINE_MILLIS = 250;
 
   private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
   private static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
@@ -139,20 +144,20 @@ final class CapabilityHandler {
   static Long timeoutMillis(HttpServerRequest request) {
     String millis = request.getHeader(X_REQUEST_TIMEOUT_MS);
     if (millis != null) {
-      return parseTimeout("X-Request-Timeout-Ms", millis, 1);
+      return parseTimeout("X-Request-Timeout-Ms", millis, 1, 1);
     }
     String seconds = request.getHeader(X_STAINLESS_TIMEOUT);
     if (seconds != null) {
-      long sdkMillis = parseTimeout("X-Stainless-Timeout", seconds, 1000);
-      return Math.max(1, sdkMillis - SDK_TIMEOUT_MARGIN_MILLIS);
+      long sdkMillis = parseTimeout("X-Stainless-Timeout", seconds, 0, 1000);
+      return Math.max(MIN_SDK_DEADLINE_MILLIS, sdkMillis - SDK_TIMEOUT_MARGIN_MILLIS);
     }
     return null;
   }
 
-  private static long parseTimeout(String header, String value, long unitMillis) {
+  private static long parseTimeout(String header, String value, long min, long unitMillis) {
     try {
       long parsed = Long.parseLong(value.trim());
-      if (parsed >= 1 && parsed * unitMillis <= CheckQuery.MAX_TIMEOUT_MILLIS) {
+      if (parsed >= min && parsed * unitMillis <= CheckQuery.MAX_TIMEOUT_MILLIS) {
         return parsed * unitMillis;
       }
     } catch (NumberFormatException ignored) {

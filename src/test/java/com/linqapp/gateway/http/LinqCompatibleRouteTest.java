@@ -467,4 +467,16 @@ class LinqCompatibleRouteTest {
     eventually(Duration.ofSeconds(3), "/health 200", () -> gw.get("/health").statusCode() == 200);
     assertThat(await(gw.web().get("/health/ready").send()).bodyAsJsonObject().getString("status")).isEqualTo("UP");
   }
+
+  /** The SDKs send whole seconds: a per-request timeout under a second arrives as 0, and must still be served. */
+  @Test
+  @DisplayName("X-Stainless-Timeout: 0 (an SDK timeout under a second) is a short deadline, not a bad request")
+  void stainlessTimeoutUnderASecond(Vertx vertx) {
+    start(vertx, new JsonObject());
+
+    HttpResponse<Buffer> response = gw.check(IMESSAGE_ROUTE, PHONE, "X-Stainless-Timeout", "0");
+
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    assertThat(response.getHeader("X-Cache")).isEqualTo("miss");
+  }
 }
