@@ -79,6 +79,18 @@ public final class Gateway {
   }
 
   /**
+   * What SIGTERM does: readiness goes down at once, checks are served as usual for {@code delayMillis} (time
+   * for load balancers, e.g. Kubernetes endpoints, to stop sending here), then {@link #drain}.
+   *
+   * @return completes when every accepted check has its answer
+   */
+  public Future<Void> shutdown(long delayMillis, long graceMillis) {
+    return engine.announceShutdown()
+        .compose(v -> delayMillis > 0 ? vertx.timer(delayMillis).<Void>mapEmpty() : Future.<Void>succeededFuture())
+        .compose(v -> drain(graceMillis));
+  }
+
+  /**
    * Refuses new checks (503/9002), lets accepted ones finish for {@code graceMillis}, answers the rest
    * 503/9002.
    *
