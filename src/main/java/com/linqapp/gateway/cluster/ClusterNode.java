@@ -177,7 +177,7 @@ public final class ClusterNode {
           + " is not a usable Hazelcast XML or YAML file: " + e.getMessage());
     }
     if (cluster.name() != null && !cluster.name().equals(config.getClusterName())) {
-      throw new ConfigException("GATEWAY_CLUSTER_NAME is '" + cluster.name() + "' but " + ClusterOptions.CONFIG + " "
+      throw new ConfigException(ClusterOptions.NAME + " is '" + cluster.name() + "' but " + ClusterOptions.CONFIG + " "
           + cluster.configFile() + " names cluster '" + config.getClusterName() + "': set the name in one place");
     }
     List<String> changes = new ArrayList<>();
@@ -208,7 +208,7 @@ public final class ClusterNode {
     }
     if (cluster.discovery() == Discovery.KUBERNETES && address.isLoopbackAddress()) {
       throw new ConfigException(ClusterOptions.HOST + " is " + cluster.host() + " (loopback): with "
-          + "GATEWAY_CLUSTER_DISCOVERY=kubernetes it must be this pod's IP, from fieldRef status.podIP");
+          + ClusterOptions.DISCOVERY + "=kubernetes it must be this pod's IP, from fieldRef status.podIP");
     }
     return address.getHostAddress();
   }

@@ -41,15 +41,13 @@ public record ClusterOptions(Discovery discovery, String name, String host, int 
   /** Hazelcast's port when none is set. */
   public static final int DEFAULT_PORT = 5701;
 
-  static final String DISCOVERY = "GATEWAY_CLUSTER_DISCOVERY";
-  static final String NAME = "GATEWAY_CLUSTER_NAME";
-  /** The setting naming this node's address (for errors raised where the address is resolved). */
+  // Setting names, public where errors found while joining (ClusterNode) name them.
+  public static final String DISCOVERY = "GATEWAY_CLUSTER_DISCOVERY";
+  public static final String NAME = "GATEWAY_CLUSTER_NAME";
   public static final String HOST = "GATEWAY_CLUSTER_HOST";
   static final String PORT = "GATEWAY_CLUSTER_PORT";
   static final String MEMBERS = "GATEWAY_CLUSTER_MEMBERS";
-  /** The setting naming the headless Service of {@link Discovery#KUBERNETES}. */
-  public static final String KUBERNETES_SERVICE_DNS = "GATEWAY_CLUSTER_KUBERNETES_SERVICE_DNS";
-  /** The setting naming the Hazelcast file of {@link Discovery#CONFIG}. */
+  static final String KUBERNETES_SERVICE_DNS = "GATEWAY_CLUSTER_KUBERNETES_SERVICE_DNS";
   public static final String CONFIG = "GATEWAY_CLUSTER_CONFIG";
 
   /** How the members of a cluster find one another. */
