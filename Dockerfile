@@ -19,10 +19,24 @@ RUN groupadd --system --gid 10001 gateway \
 WORKDIR /app
 COPY --from=build /src/target/linq-capability-gateway.jar /app/linq-capability-gateway.jar
 USER 10001:10001
-EXPOSE 8080
+# HTTP, then cluster mode's Hazelcast (GATEWAY_CLUSTER_PORT) and event bus: the image fixes the event
+# bus's port (the jar's default is any free port) so it can be exposed and allowed through firewalls.
+ENV GATEWAY_EVENTBUS_PORT=5702
+EXPOSE 8080 5701 5702
 # No curl or wget is assumed in the JRE image: bash's /dev/tcp sends one HTTP/1.0 request and the
 # status line must be 200 (cheaper than starting a second JVM every interval).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${GATEWAY_HTTP_PORT:-8080} && printf 'GET /health/live HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+# OCI labels last, so a new revision rebuilds only this layer:
+#   docker build --build-arg REVISION=$(git rev-parse HEAD) --build-arg SOURCE=<repository URL> .
+# VERSION is the pom's version (a test keeps the two equal).
+ARG VERSION=0.1.0-SNAPSHOT
+ARG REVISION=unknown
+ARG SOURCE=unknown
+LABEL org.opencontainers.image.title="linq-capability-gateway" \
+      org.opencontainers.image.description="Answers whether an address can receive iMessage or RCS, through Linq's Partner API v3, within Linq's rate limit" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}"
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError", "-jar", "/app/linq-capability-gateway.jar"]
 CMD ["serve"]

@@ -44,6 +44,7 @@ public final class EngineVerticle extends VerticleBase {
   private LinqClient linq;
   private Dispatcher dispatcher;
   private CheckConsumer consumer;
+  private boolean shuttingDown;
   private boolean draining;
 
   /**
@@ -119,6 +120,7 @@ public final class EngineVerticle extends VerticleBase {
   private JsonObject status() {
     return new JsonObject()
         .put(CapabilityBus.STATUS_CREDENTIALS_OK, dispatcher.credentials().rejection() == null)
+        .put(CapabilityBus.STATUS_SHUTTING_DOWN, shuttingDown)
         .put(CapabilityBus.STATUS_DRAINING, draining)
         .put("queued", dispatcher.queued())
         .put("inFlight", dispatcher.inFlight())
@@ -127,6 +129,16 @@ public final class EngineVerticle extends VerticleBase {
         .put("pacing", dispatcher.pacing().label())
         .put(CapabilityBus.STATUS_CLUSTER, clusterQuota == null ? null
             : new JsonObject().put("active", clusterQuota.active()).put("members", clusterQuota.members()));
+  }
+
+  /** Readiness goes down (load balancers stop sending here) while checks are still served as usual. */
+  public Future<Void> announceShutdown() {
+    Promise<Void> announced = Promise.promise();
+    context.runOnContext(v -> {
+      shuttingDown = true;
+      announced.complete();
+    });
+    return announced.future();
   }
 
   /**
@@ -138,6 +150,7 @@ public final class EngineVerticle extends VerticleBase {
   public Future<Void> drain(long graceMillis) {
     Promise<Void> drained = Promise.promise();
     context.runOnContext(v -> {
+      shuttingDown = true;
       draining = true;
       CheckException refusal = CheckException.shuttingDown(1);
       long timer = vertx.setTimer(Math.max(1, graceMillis), id -> dispatcher.failUnanswered(refusal));

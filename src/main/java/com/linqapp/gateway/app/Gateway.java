@@ -82,6 +82,18 @@ public final class Gateway {
   }
 
   /**
+   * What SIGTERM does: readiness goes down at once, checks are served as usual for {@code delayMillis} (time
+   * for load balancers, e.g. Kubernetes endpoints, to stop sending here), then {@link #drain}.
+   *
+   * @return completes when every accepted check has its answer
+   */
+  public Future<Void> shutdown(long delayMillis, long graceMillis) {
+    return engine.announceShutdown()
+        .compose(v -> delayMillis > 0 ? vertx.timer(delayMillis).<Void>mapEmpty() : Future.<Void>succeededFuture())
+        .compose(v -> drain(graceMillis));
+  }
+
+  /**
    * Starts the drain: every HTTP request that arrives once this returns is refused 503/9002 (a cache
    * hit or a batch too), and so is every check the engine receives after its event loop takes this up
    * (the event bus); accepted checks may finish for {@code graceMillis}, and the rest is answered

@@ -16,6 +16,8 @@ public final class CapabilityBus {
   public static final String STATUS_CREDENTIALS_OK = "credentialsOk";
   /** Status field: whether the engine drains (shutting down). */
   public static final String STATUS_DRAINING = "draining";
+  /** Status field: whether the node is going away (SIGTERM): not ready, still serving until it drains. */
+  public static final String STATUS_SHUTTING_DOWN = "shuttingDown";
   /** Status field: {@code {"active", "members"}} in a cluster, absent when standalone. */
   public static final String STATUS_CLUSTER = "cluster";
 

@@ -11,7 +11,8 @@ import picocli.CommandLine.Mixin;
 
 /** {@code serve}: the gateway over HTTP and the event bus until SIGTERM. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run the gateway (HTTP and event bus). SIGTERM drains: in-flight checks finish, queued ones are answered 503/9002.")
+    description = "Run the gateway (HTTP and event bus). SIGTERM takes readiness down, serves for "
+        + "GATEWAY_SHUTDOWN_DELAY_SECONDS, then drains: in-flight checks finish, queued ones are answered 503/9002.")
 final class ServeCommand implements Callable<Integer> {
 
   private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -44,18 +45,20 @@ final class ServeCommand implements Callable<Integer> {
       log.info("Cluster member {} of '{}' ({} member(s))", runtime.cluster.nodeId(), runtime.cluster.name(),
           runtime.cluster.members());
     }
+    long delayMillis = TimeUnit.SECONDS.toMillis(runtime.config.shutdownDelaySeconds());
     long graceMillis = TimeUnit.SECONDS.toMillis(runtime.config.shutdownGraceSeconds());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime, gateway, graceMillis),
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(runtime, gateway, delayMillis, graceMillis),
         "gateway-shutdown"));
     return GatewayMain.KEEP_RUNNING;
   }
 
   /** Runs on the JVM's shutdown thread (SIGTERM, Ctrl-C): it may wait, the event loops keep running. */
   @MainThreadOnly("the JVM's shutdown-hook thread waits for the drain")
-  private static void shutdown(CommandRuntime runtime, Gateway gateway, long graceMillis) {
-    log.info("Shutting down: refusing new checks, draining for up to {} ms", graceMillis);
+  private static void shutdown(CommandRuntime runtime, Gateway gateway, long delayMillis, long graceMillis) {
+    log.info("Shutting down: not ready; serving for {} ms, then refusing new checks and draining for up to {} ms",
+        delayMillis, graceMillis);
     try {
-      gateway.drain(graceMillis).await(graceMillis + 2_000, TimeUnit.MILLISECONDS);
+      gateway.shutdown(delayMillis, graceMillis).await(delayMillis + graceMillis + 2_000, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       log.warn("Drain did not complete: {}", e.toString());
     }

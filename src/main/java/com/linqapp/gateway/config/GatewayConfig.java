@@ -26,8 +26,9 @@ public final class GatewayConfig {
       "GATEWAY_DEFAULT_REGION",
       "GATEWAY_CACHE_TTL_AVAILABLE_SECONDS", "GATEWAY_CACHE_TTL_UNAVAILABLE_SECONDS", "GATEWAY_CACHE_MAX_ENTRIES",
       "GATEWAY_CACHE_MAX_STALE_SECONDS", "GATEWAY_CLIENT_DAILY_BUDGETS",
-      "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER", "GATEWAY_CLUSTER_NAME",
-      "GATEWAY_CLUSTER_HOST", "GATEWAY_CLUSTER_PORT", "GATEWAY_CLUSTER_MEMBERS", "GATEWAY_EVENTBUS_HOST",
+      "GATEWAY_SHUTDOWN_DELAY_SECONDS", "GATEWAY_SHUTDOWN_GRACE_SECONDS", "GATEWAY_LOG_FORMAT", "GATEWAY_CLUSTER",
+      "GATEWAY_CLUSTER_DISCOVERY", "GATEWAY_CLUSTER_NAME", "GATEWAY_CLUSTER_HOST", "GATEWAY_CLUSTER_PORT",
+      "GATEWAY_CLUSTER_MEMBERS", "GATEWAY_CLUSTER_KUBERNETES_SERVICE_DNS", "GATEWAY_CLUSTER_CONFIG", "GATEWAY_EVENTBUS_HOST",
       "GATEWAY_EVENTBUS_PORT", "GATEWAY_EVENTBUS_PUBLIC_HOST", "GATEWAY_EVENTBUS_PUBLIC_PORT",
       "GATEWAY_EVENTBUS_TLS_KEY_STORE", "GATEWAY_EVENTBUS_TLS_KEY_STORE_PASSWORD", "GATEWAY_EVENTBUS_TLS_TRUST_STORE",
       "GATEWAY_EVENTBUS_TLS_TRUST_STORE_PASSWORD");
@@ -55,6 +56,7 @@ public final class GatewayConfig {
   private final long cacheMaxEntries;
   private final long cacheMaxStaleSeconds;
   private final Map<String, Long> clientDailyBudgets;
+  private final int shutdownDelaySeconds;
   private final int shutdownGraceSeconds;
   private final String logFormat;
   private final boolean cluster;
@@ -91,6 +93,7 @@ public final class GatewayConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
+    this.shutdownDelaySeconds = (int) s.integer("GATEWAY_SHUTDOWN_DELAY_SECONDS", 0, 3600);
     this.shutdownGraceSeconds = (int) s.integer("GATEWAY_SHUTDOWN_GRACE_SECONDS", 0, 3600);
     this.logFormat = s.oneOf("GATEWAY_LOG_FORMAT", Set.of("text", "json"));
     this.cluster = s.bool("GATEWAY_CLUSTER");
@@ -289,6 +292,11 @@ public final class GatewayConfig {
   /** Optional daily budgets of upstream checks per client name (absent: unlimited). */
   public Map<String, Long> clientDailyBudgets() {
     return clientDailyBudgets;
+  }
+
+  /** How long a node keeps serving after SIGTERM, readiness already down, before it drains. */
+  public int shutdownDelaySeconds() {
+    return shutdownDelaySeconds;
   }
 
   public int shutdownGraceSeconds() {

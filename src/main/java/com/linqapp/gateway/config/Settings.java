@@ -57,6 +57,11 @@ final class Settings {
     throw new ConfigException(name + " must be a whole number from " + min + " to " + max + " (got '" + value + "')");
   }
 
+  /** @return the whole number, or {@code null} when the setting is empty (not set) */
+  Long optionalInteger(String name, long min, long max) {
+    return string(name).isEmpty() ? null : integer(name, min, max);
+  }
+
   double decimal(String name, double min, double max) {
     String value = string(name);
     try {

@@ -13,7 +13,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
 /**
- * {@code /health/live} (the process runs), {@code /health/ready} (the engine serves, is not draining
+ * {@code /health/live} (the process runs), {@code /health/ready} (the engine serves, is not shutting down
  * and, in cluster mode, is a cluster member), {@code /health} (everything, including whether Linq
  * accepts the gateway's key). None
  * needs a client key. Built on vertx-health-check: 200 when all procedures are up, 503 otherwise.
@@ -37,13 +37,18 @@ final class HealthRoutes {
     router.get("/health").handler(HealthCheckHandler.createWithHealthChecks(full));
   }
 
-  /** Up when the engine answers its status and is not draining. */
+  /**
+   * Up when the engine answers its status and is not shutting down: from SIGTERM on, readiness is down
+   * while checks are still served for the shutdown delay, then while the engine drains.
+   */
   private static Handler<Promise<Status>> engine(Vertx vertx) {
     return promise -> engineStatus(vertx).onComplete(done -> {
       if (done.failed()) {
         promise.complete(Status.KO(new JsonObject().put("reason", "engine not started")));
       } else if (done.result().getBoolean(CapabilityBus.STATUS_DRAINING, false)) {
         promise.complete(Status.KO(new JsonObject().put("reason", "draining")));
+      } else if (done.result().getBoolean(CapabilityBus.STATUS_SHUTTING_DOWN, false)) {
+        promise.complete(Status.KO(new JsonObject().put("reason", "shutting down: serving until the drain")));
       } else if (done.result().getJsonObject(CapabilityBus.STATUS_CLUSTER) != null
           && !done.result().getJsonObject(CapabilityBus.STATUS_CLUSTER).getBoolean("active", false)) {
         promise.complete(Status.KO(new JsonObject().put("reason", "not a cluster member")));

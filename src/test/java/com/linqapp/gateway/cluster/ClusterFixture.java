@@ -60,21 +60,35 @@ final class ClusterFixture {
     return ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
   }
 
-  /** The gateway's configuration as a node of {@code name}, merged over the built-in defaults. */
-  static GatewayConfig config(String name, int port, List<Integer> memberPorts, LinqSimulator sim, JsonObject overrides) {
-    JsonObject settings = new JsonObject()
+  /** A clustered gateway in front of {@code sim} on loopback, before any cluster setting of its own. */
+  private static JsonObject node(LinqSimulator sim) {
+    return new JsonObject()
         .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
         .put("LINQ_API_V3_API_KEY", sim.apiKey())
         .put("GATEWAY_HTTP_HOST", "127.0.0.1")
         .put("GATEWAY_HTTP_PORT", GatewayHarness.freePort())
         .put("GATEWAY_API_KEYS", "team-a=" + GatewayHarness.KEY_A + ",team-b=" + GatewayHarness.KEY_B)
-        .put("GATEWAY_CLUSTER", true)
+        .put("GATEWAY_CLUSTER", true);
+  }
+
+  /** The gateway's configuration as a node of {@code name}, merged over the built-in defaults. */
+  static GatewayConfig config(String name, int port, List<Integer> memberPorts, LinqSimulator sim, JsonObject overrides) {
+    JsonObject settings = node(sim)
         .put("GATEWAY_CLUSTER_NAME", name)
         .put("GATEWAY_CLUSTER_HOST", "127.0.0.1")
         .put("GATEWAY_CLUSTER_PORT", port)
         .put("GATEWAY_CLUSTER_MEMBERS", members(memberPorts))
         .mergeIn(overrides);
     return GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
+  }
+
+  /**
+   * The gateway's configuration as a node of whatever cluster {@code hazelcastFile} describes
+   * ({@code GATEWAY_CLUSTER_DISCOVERY=config}): no cluster name, host, port or members of its own.
+   */
+  static GatewayConfig configFromFile(java.nio.file.Path hazelcastFile, LinqSimulator sim) {
+    return GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(node(sim)
+        .put("GATEWAY_CLUSTER_DISCOVERY", "config").put("GATEWAY_CLUSTER_CONFIG", hazelcastFile.toString())));
   }
 
   /** Joins as the CLI's {@code serve} does, then serves. */
