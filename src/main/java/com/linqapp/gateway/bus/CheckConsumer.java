@@ -77,7 +77,8 @@ public final class CheckConsumer {
     CheckRequest request;
     try {
       JsonObject body = message.body() == null ? new JsonObject() : message.body();
-      request = CheckMessages.parse(body, rule, engineClock.getAsLong(), defaultTimeoutMillis, requestId, client);
+      request = CheckMessages.parse(body, rule, engineClock.getAsLong(), defaultTimeoutMillis, requestId, client)
+          .inGroup(message.headers().get(CapabilityBus.GROUP_HEADER));
     } catch (CheckException bad) {
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;

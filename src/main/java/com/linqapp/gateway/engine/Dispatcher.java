@@ -754,6 +754,11 @@ public final class Dispatcher {
     public String client() {
       return request.client();
     }
+
+    @Override
+    public String group() {
+      return request.group();
+    }
   }
 
   /** One caller of a flight, answered at its own deadline at the latest. */
