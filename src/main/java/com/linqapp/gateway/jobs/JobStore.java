@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where durable jobs live: their input lines, their answers, their state, leases and callback deliveries.
@@ -47,6 +48,9 @@ public interface JobStore {
 
   /** Open jobs of the client and the store's size, for the limits checked before a submission. */
   Future<StoreUsage> usage(String client);
+
+  /** Jobs by status, every client's (for metrics); statuses without jobs may be absent. */
+  Future<Map<JobStatus, Integer>> countByStatus();
 
   /**
    * Cancels a job that has not ended: {@link JobStatus#CANCELLED} at once; answers written so far (and

@@ -163,6 +163,18 @@ public abstract class JobStoreContract {
   }
 
   @Test
+  @DisplayName("jobs are counted by status across clients")
+  void countsByStatus() {
+    Job running = submit(spec("team-a"), 1);
+    submit(spec("team-b"), 1);
+    Job cancelled = submit(spec("team-b"), 1);
+    await(store.claim(running.id(), "runner-1", TTL));
+    await(store.cancel(cancelled.id()));
+    assertThat(await(store.countByStatus())).containsEntry(JobStatus.RUNNING, 1).containsEntry(JobStatus.QUEUED, 1)
+        .containsEntry(JobStatus.CANCELLED, 1).doesNotContainKey(JobStatus.COMPLETED);
+  }
+
+  @Test
   @DisplayName("the same Idempotency-Key with the same fingerprint returns the first job and stores nothing more")
   void idempotentResubmission() {
     JobDraft first = await(store.draft(specWithKey("team-a", "key-1")));

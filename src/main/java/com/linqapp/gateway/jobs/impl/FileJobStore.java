@@ -234,6 +234,15 @@ public final class FileJobStore implements JobStore {
   }
 
   @Override
+  public Future<Map<JobStatus, Integer>> countByStatus() {
+    return run(() -> {
+      Map<JobStatus, Integer> counts = new java.util.EnumMap<>(JobStatus.class);
+      jobs.values().forEach(job -> counts.merge(job.status, 1, Integer::sum));
+      return counts;
+    });
+  }
+
+  @Override
   public Future<Job> cancel(String id) {
     return run(() -> {
       StoredJob job = jobs.get(id);
