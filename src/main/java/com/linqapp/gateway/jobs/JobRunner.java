@@ -212,9 +212,10 @@ public final class JobRunner extends VerticleBase {
     }));
   }
 
+  /** Closes the runs, then the store (the runner owns its lifecycle; the routes stop with Vert.x). */
   @Override
   public Future<?> stop() {
     timers.forEach(vertx::cancelTimer);
-    return closeRuns();
+    return closeRuns().eventually(store::close);
   }
 }

@@ -1,7 +1,13 @@
 package com.linqapp.gateway.jobs;
 
+import com.linqapp.gateway.config.ConfigException;
+import com.linqapp.gateway.config.JobsOptions;
+import com.linqapp.gateway.jobs.impl.FileJobStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,6 +33,19 @@ import java.util.Map;
  * <p>Client ownership is the caller's to check: {@link #get} returns any client's job.
  */
 public interface JobStore {
+
+  /**
+   * Opens the store {@code GATEWAY_JOBS_STORE} names: the embedded file store in {@code GATEWAY_JOBS_DIR}.
+   *
+   * @param clock wall time for job times, leases and callback schedules
+   */
+  static Future<JobStore> open(Vertx vertx, JobsOptions options, Clock clock) {
+    if (options.fileStore()) {
+      return FileJobStore.open(vertx, Path.of(options.dir()), clock);
+    }
+    return Future.failedFuture(new ConfigException("GATEWAY_JOBS_STORE: the PostgreSQL job store is not part of "
+        + "this build; use GATEWAY_JOBS_STORE=file"));
+  }
 
   // ---- submission and reading (the HTTP routes) -------------------------------------------------------
 
