@@ -228,6 +228,12 @@ final class JobRun {
   }
 
   private void onStoreFailure(Throwable failure, List<JobAnswer> batch) {
+    if (failure instanceof StoreClosedException || failure instanceof java.nio.channels.ClosedChannelException) {
+      log.info("Job {}: the store closed under its run; {} answers not written will be checked again", job.id(),
+          batch.size() + buffer.size());
+      lost();
+      return;
+    }
     if (failure instanceof StaleLeaseException) {
       log.warn("Job {}: its lease was taken over; this run stops without writing more", job.id());
       lost();

@@ -161,6 +161,6 @@ public interface JobStore {
    */
   Future<Integer> purgeFinishedBefore(Instant cutoff);
 
-  /** Closes files or connections; the store is unusable afterwards. */
+  /** Closes files or connections; afterwards every operation fails with {@link StoreClosedException}. */
   Future<Void> close();
 }

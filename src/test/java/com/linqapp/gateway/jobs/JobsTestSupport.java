@@ -69,7 +69,8 @@ public final class JobsTestSupport {
 
   public static List<JsonObject> lines(HttpResponse<Buffer> response) {
     List<JsonObject> lines = new ArrayList<>();
-    for (String line : response.bodyAsString().split("\n")) {
+    String body = response.bodyAsString();
+    for (String line : body == null ? new String[0] : body.split("\n")) {
       if (!line.isBlank()) {
         lines.add(new JsonObject(line));
       }
