@@ -91,6 +91,11 @@ final class CallbackSender {
       if (!mine) {
         return Future.succeededFuture();
       }
+      if (!config.callbackHostAllowed(URI.create(job.spec().callbackUrl()).getHost())) {
+        log.warn("Job {}: callback host no longer allowed by GATEWAY_JOBS_CALLBACK_HOSTS; not delivered", job.id());
+        return store.updateCallback(job.id(), taken, new CallbackState(taken.deliveryId(),
+            CallbackState.Status.GAVE_UP, taken.attempts() - 1, first, null, "host not allowed")).mapEmpty();
+      }
       return post(job).transform(done -> {
         String result = done.succeeded() ? String.valueOf(done.result()) : failureText(done.cause());
         CallbackState next = next(taken, done.succeeded() && done.result() / 100 == 2, result, first);
@@ -122,9 +127,6 @@ final class CallbackSender {
   /** @return the HTTP status the receiver answered */
   private Future<Integer> post(Job job) {
     String url = job.spec().callbackUrl();
-    if (!config.callbackHostAllowed(URI.create(url).getHost())) {
-      return Future.failedFuture(new IllegalStateException("host no longer allowed by GATEWAY_JOBS_CALLBACK_HOSTS"));
-    }
     Buffer body = job.toJson().toBuffer();
     long timestamp = clock.instant().getEpochSecond();
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
