@@ -8,6 +8,7 @@ import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.check.StrictJson;
@@ -32,6 +33,10 @@ public final class BatchChecks {
   private final String clientName;
   private final String requestId;
   private Consumer<CheckResult> observer = result -> { };
+  private Priority priority = Priority.BULK;
+  private Long timeoutMillis;
+  private Integer defaultMaxAge;
+  private String group;
 
   /**
    * @param rule       Linq's address rule with the gateway's region, so a bad address is an item error
@@ -51,6 +56,21 @@ public final class BatchChecks {
   /** Sees every answer (e.g. to count cache hits); runs on the caller's context. */
   public BatchChecks onResult(Consumer<CheckResult> observer) {
     this.observer = observer;
+    return this;
+  }
+
+  /**
+   * How a durable job's checks differ from a batch's: its lane, a deadline of their own, the {@code max_age}
+   * of items that give none, and the job as the fairness group within its client.
+   *
+   * @param timeout deadline of each check in ms, or {@code null} for the gateway's default
+   * @param maxAge  {@code max_age} of items without one, or {@code null}
+   */
+  public BatchChecks forJob(Priority lane, Long timeout, Integer maxAge, String fairnessGroup) {
+    this.priority = lane;
+    this.timeoutMillis = timeout;
+    this.defaultMaxAge = maxAge;
+    this.group = fairnessGroup;
     return this;
   }
 
@@ -82,7 +102,7 @@ public final class BatchChecks {
       return Future.succeededFuture(errorLine(index, address, serviceName, bad));
     }
     String wireService = query.service().wireName();
-    return client.check(query, requestId, clientName).transform(done -> {
+    return client.check(query, requestId, clientName, group).transform(done -> {
       if (done.succeeded()) {
         observer.accept(done.result());
         return Future.succeededFuture(answerLine(index, address, wireService, done.result()));
@@ -91,9 +111,16 @@ public final class BatchChecks {
     });
   }
 
-  /** The bulk-lane query for an item. @throws CheckException 400 on a bad field, as {@link CheckQuery#parse} */
+  /** The query for an item, in the bulk lane (or the job's). @throws CheckException 400 on a bad field, as {@link CheckQuery#parse} */
   public CheckQuery query(JsonObject item) {
-    return CheckQuery.parse(item, defaultService, rule).withPriority(Priority.BULK);
+    CheckQuery query = CheckQuery.parse(item, defaultService, rule).withPriority(priority);
+    if (timeoutMillis != null) {
+      query = query.withTimeout(timeoutMillis); // a job's checks share the deadline its window is sized for
+    }
+    if (defaultMaxAge != null && query.freshness().maxAgeSeconds() == null) {
+      query = query.withFreshness(new Freshness(defaultMaxAge, query.freshness().maxStaleSeconds()));
+    }
+    return query;
   }
 
   /** {@code {"index","address","service","available",reason?,selected_service?}}. */

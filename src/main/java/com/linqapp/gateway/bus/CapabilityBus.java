@@ -25,6 +25,11 @@ public final class CapabilityBus {
   public static final String REQUEST_ID_HEADER = "x-request-id";
   /** Message header carrying the client name (set by the gateway's own adapters). */
   public static final String CLIENT_HEADER = "x-client";
+  /**
+   * Message header carrying a fairness group within the client (a durable job's id, set by the job runner):
+   * the engine's bulk queue takes turns between a client's groups.
+   */
+  public static final String GROUP_HEADER = "x-group";
   /** Reply header: {@code miss|hit|coalesced|stale}, for the HTTP adapter's {@code X-Cache}. */
   public static final String CACHE_HEADER = "x-cache";
 

@@ -58,22 +58,29 @@ public final class CapabilityClient {
    * @param client    client name for logs and metrics, or {@code null}
    */
   public Future<CheckResult> check(CheckQuery query, String requestId, String client) {
+    return check(query, requestId, client, null);
+  }
+
+  /**
+   * @param group a fairness group within the client (a durable job's id), or {@code null}
+   */
+  public Future<CheckResult> check(CheckQuery query, String requestId, String client, String group) {
     long timeout = query.timeoutMillis() == null ? defaultTimeoutMillis : query.timeoutMillis();
     if (localOnly) {
-      return typed(send(query, timeout + SEND_TIMEOUT_MARGIN_MILLIS, requestId, client));
+      return typed(send(query, timeout + SEND_TIMEOUT_MARGIN_MILLIS, requestId, client, group));
     }
     // In a cluster the engine that took the check may die with it. It would have answered by its
     // deadline, so ask for a shorter one and keep the rest of the caller's to ask another node.
     long reserve = Math.min(MAX_RESERVE_MILLIS, timeout / 4);
     long firstTimeout = Math.max(1, timeout - reserve);
     long giveUpAt = System.nanoTime() + timeout * 1_000_000;
-    return typed(send(query.withTimeout(firstTimeout), firstTimeout + ANSWER_GRACE_MILLIS, requestId, client)
+    return typed(send(query.withTimeout(firstTimeout), firstTimeout + ANSWER_GRACE_MILLIS, requestId, client, group)
         .recover(failure -> {
           long remaining = (giveUpAt - System.nanoTime()) / 1_000_000;
           if (!nodeMayBeGone(failure) || remaining <= ANSWER_GRACE_MILLIS) {
             return Future.failedFuture(failure);
           }
-          return send(query.withTimeout(remaining - ANSWER_GRACE_MILLIS), remaining, requestId, client);
+          return send(query.withTimeout(remaining - ANSWER_GRACE_MILLIS), remaining, requestId, client, group);
         }));
   }
 
@@ -96,13 +103,17 @@ public final class CapabilityClient {
     return raw.recover(failure -> Future.failedFuture(CheckMessages.toCheckException(failure)));
   }
 
-  private Future<CheckResult> send(CheckQuery query, long sendTimeout, String requestId, String client) {
+  private Future<CheckResult> send(CheckQuery query, long sendTimeout, String requestId, String client,
+                                   String group) {
     DeliveryOptions delivery = new DeliveryOptions().setLocalOnly(localOnly).setSendTimeout(sendTimeout);
     if (requestId != null) {
       delivery.addHeader(CapabilityBus.REQUEST_ID_HEADER, requestId);
     }
     if (client != null) {
       delivery.addHeader(CapabilityBus.CLIENT_HEADER, client);
+    }
+    if (group != null) {
+      delivery.addHeader(CapabilityBus.GROUP_HEADER, group);
     }
     return vertx.eventBus().<JsonObject>request(CapabilityBus.CHECK, query.toJson(), delivery)
         .map(CapabilityClient::toResult);

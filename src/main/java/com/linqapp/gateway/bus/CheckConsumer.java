@@ -82,7 +82,8 @@ public final class CheckConsumer {
       JsonObject body = message.body() == null ? new JsonObject() : message.body();
       // Parsed again even when the gateway's own adapter sent it: any clustered application may send here.
       request = CheckQuery.parse(body, Service.IMESSAGE, rule)
-          .toRequest(engineClock.getAsLong(), defaultTimeoutMillis, requestId, client);
+          .toRequest(engineClock.getAsLong(), defaultTimeoutMillis, requestId, client)
+          .inGroup(message.headers().get(CapabilityBus.GROUP_HEADER));
     } catch (CheckException bad) {
       message.fail(bad.status(), bad.toEnvelope().encode());
       return;

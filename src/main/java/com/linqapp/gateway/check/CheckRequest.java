@@ -13,15 +13,28 @@ import java.util.Objects;
  * @param freshness       which cached answers the caller accepts
  * @param requestId       correlation id, shown on every log line of the request
  * @param client          the client key's name (never the key)
+ * @param group           a second fairness key within the client (a durable job's id), or {@code null}
  */
 public record CheckRequest(Service service, String address, String from, long deadlineMillis,
-                           Priority priority, Freshness freshness, String requestId, String client) {
+                           Priority priority, Freshness freshness, String requestId, String client, String group) {
 
   public CheckRequest {
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(freshness, "freshness");
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(priority, "priority");
+  }
+
+  /** A request outside any group. */
+  public CheckRequest(Service service, String address, String from, long deadlineMillis, Priority priority,
+                      Freshness freshness, String requestId, String client) {
+    this(service, address, from, deadlineMillis, priority, freshness, requestId, client, null);
+  }
+
+  /** The same request in a fairness group ({@link #group()}). */
+  public CheckRequest inGroup(String fairnessGroup) {
+    return new CheckRequest(service, address, from, deadlineMillis, priority, freshness, requestId, client,
+        fairnessGroup);
   }
 
   /** Identical checks (same service, address and sender line) share one upstream call and one cache entry. */

@@ -31,7 +31,9 @@ public final class GatewayConfig {
       "GATEWAY_CLUSTER_MEMBERS", "GATEWAY_CLUSTER_KUBERNETES_SERVICE_DNS", "GATEWAY_CLUSTER_CONFIG", "GATEWAY_EVENTBUS_HOST",
       "GATEWAY_EVENTBUS_PORT", "GATEWAY_EVENTBUS_PUBLIC_HOST", "GATEWAY_EVENTBUS_PUBLIC_PORT",
       "GATEWAY_EVENTBUS_TLS_KEY_STORE", "GATEWAY_EVENTBUS_TLS_KEY_STORE_PASSWORD", "GATEWAY_EVENTBUS_TLS_TRUST_STORE",
-      "GATEWAY_EVENTBUS_TLS_TRUST_STORE_PASSWORD");
+      "GATEWAY_EVENTBUS_TLS_TRUST_STORE_PASSWORD", "GATEWAY_JOBS_STORE", "GATEWAY_JOBS_DIR", "GATEWAY_JOBS_RETENTION",
+      "GATEWAY_JOBS_MAX_LINES", "GATEWAY_JOBS_MAX_OPEN_PER_CLIENT", "GATEWAY_JOBS_MAX_STORE_MB",
+      "GATEWAY_JOBS_CALLBACK_HOSTS", "GATEWAY_JOBS_CALLBACK_SECRET");
 
   private final String httpHost;
   private final int httpPort;
@@ -61,6 +63,7 @@ public final class GatewayConfig {
   private final String logFormat;
   private final boolean cluster;
   private final ClusterOptions clusterOptions;
+  private final JobsOptions jobsOptions;
   private final JsonObject raw;
 
   private GatewayConfig(JsonObject raw) {
@@ -98,6 +101,7 @@ public final class GatewayConfig {
     this.logFormat = s.oneOf("GATEWAY_LOG_FORMAT", Set.of("text", "json"));
     this.cluster = s.bool("GATEWAY_CLUSTER");
     this.clusterOptions = ClusterOptions.parse(s);
+    this.jobsOptions = JobsOptions.parse(s);
   }
 
   /**
@@ -313,5 +317,9 @@ public final class GatewayConfig {
 
   public ClusterOptions clusterOptions() {
     return clusterOptions;
+  }
+
+  public JobsOptions jobsOptions() {
+    return jobsOptions;
   }
 }

@@ -66,6 +66,11 @@ final class Flight implements FairQueue.Entry {
     return request.client();
   }
 
+  @Override
+  public String group() {
+    return request.group();
+  }
+
   /** One caller of a flight, answered at its own deadline at the latest. */
   static final class Waiter {
     final CheckRequest request;

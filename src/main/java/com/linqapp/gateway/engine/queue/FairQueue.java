@@ -23,8 +23,10 @@ import java.util.function.Predicate;
  *   <li><b>Clients within a lane.</b> Weighted round robin over the clients with items waiting: the
  *       client at the head of the rotation sends up to its weight (default 1) items, then goes to
  *       the back. A client that had nothing waiting joins at the back.</li>
- *   <li><b>Within a client.</b> By admission sequence: an item added again (a check requeued after a
- *       429 or a backoff) goes back to its original place among that client's items.</li>
+ *   <li><b>Groups within a client.</b> Round robin over the client's {@link Entry#group() groups} with
+ *       items waiting, one item per turn (every item of a client without groups is in one group).</li>
+ *   <li><b>Within a group.</b> By admission sequence: an item added again (a check requeued after a
+ *       429 or a backoff) goes back to its original place among that group's items.</li>
  * </ul>
  *
  * <p>An entry's {@code seq}, {@code lane} and {@code client} must not change while it is queued;
@@ -45,6 +47,15 @@ public final class FairQueue<T extends FairQueue.Entry> {
 
     /** The client key's name, or {@code null}. */
     String client();
+
+    /**
+     * A second key within the client (a durable job's id): the client's groups take turns, one item each,
+     * so a small job is not stuck behind a big one of the same client. {@code null}, the default, is the
+     * client's ungrouped work, one group like any other.
+     */
+    default String group() {
+      return null;
+    }
   }
 
   /** Bulk's default minimum share of polls while interactive work is waiting too. */
@@ -97,7 +108,7 @@ public final class FairQueue<T extends FairQueue.Entry> {
       client = new ClientQueue<>(weights.getOrDefault(item.client(), 1));
       lane.clients.put(item.client(), client);
     }
-    if (client.items.putIfAbsent(item.seq(), item) != null) {
+    if (!client.add(item)) {
       throw new IllegalArgumentException("seq " + item.seq() + " is already queued");
     }
     lane.size++;
@@ -112,10 +123,10 @@ public final class FairQueue<T extends FairQueue.Entry> {
   public boolean remove(T item) {
     Lane<T> lane = lanes.get(item.lane());
     ClientQueue<T> client = lane.clients.get(item.client());
-    if (client == null || !client.items.remove(item.seq(), item)) {
+    if (client == null || !client.remove(item)) {
       return false;
     }
-    if (client.items.isEmpty()) {
+    if (client.isEmpty()) {
       lane.clients.remove(item.client());
     }
     lane.size--;
@@ -126,7 +137,7 @@ public final class FairQueue<T extends FairQueue.Entry> {
   /** @return the item {@link #poll()} would return now, without taking it; {@code null} when empty */
   public T peek() {
     Lane<T> lane = nextLane();
-    return lane == null ? null : lane.head().items.firstEntry().getValue();
+    return lane == null ? null : lane.head().peek();
   }
 
   /** @return the next item to send, taken off the queue; {@code null} when empty */
@@ -143,8 +154,8 @@ public final class FairQueue<T extends FairQueue.Entry> {
     }
     Map.Entry<String, ClientQueue<T>> head = lane.clients.entrySet().iterator().next();
     ClientQueue<T> client = head.getValue();
-    T item = client.items.pollFirstEntry().getValue();
-    if (client.items.isEmpty()) {
+    T item = client.poll();
+    if (client.isEmpty()) {
       lane.clients.remove(head.getKey());
     } else if (--client.turnLeft == 0) {
       client.turnLeft = client.weight;
@@ -194,7 +205,7 @@ public final class FairQueue<T extends FairQueue.Entry> {
     List<T> all = new ArrayList<>(size);
     for (Lane<T> lane : lanes.values()) {
       for (ClientQueue<T> client : lane.clients.values()) {
-        all.addAll(client.items.values());
+        client.groups.values().forEach(group -> all.addAll(group.values()));
       }
     }
     all.sort(Comparator.comparingLong(Entry::seq));
@@ -214,7 +225,7 @@ public final class FairQueue<T extends FairQueue.Entry> {
   }
 
   /** One lane: its clients with items waiting, in rotation order (the head's turn is now). */
-  private static final class Lane<T> {
+  private static final class Lane<T extends Entry> {
     // Insertion-ordered, so it is the rotation itself: O(1) head, move-to-back and removal by name.
     final LinkedHashMap<String, ClientQueue<T>> clients = new LinkedHashMap<>();
     int size;
@@ -224,8 +235,10 @@ public final class FairQueue<T extends FairQueue.Entry> {
     }
   }
 
-  private static final class ClientQueue<T> {
-    final TreeMap<Long, T> items = new TreeMap<>();
+  /** One client's items: its groups in rotation order (the head's turn is now), each by admission sequence. */
+  private static final class ClientQueue<T extends Entry> {
+    // A HashMap underneath: the ungrouped work's key is null.
+    final LinkedHashMap<String, TreeMap<Long, T>> groups = new LinkedHashMap<>();
     final int weight;
     /** Items this client may still send before its turn passes. */
     int turnLeft;
@@ -233,6 +246,40 @@ public final class FairQueue<T extends FairQueue.Entry> {
     ClientQueue(int weight) {
       this.weight = weight;
       this.turnLeft = weight;
+    }
+
+    boolean add(T item) {
+      return groups.computeIfAbsent(item.group(), key -> new TreeMap<>()).putIfAbsent(item.seq(), item) == null;
+    }
+
+    boolean remove(T item) {
+      TreeMap<Long, T> group = groups.get(item.group());
+      if (group == null || !group.remove(item.seq(), item)) {
+        return false;
+      }
+      if (group.isEmpty()) {
+        groups.remove(item.group());
+      }
+      return true;
+    }
+
+    T peek() {
+      return groups.values().iterator().next().firstEntry().getValue();
+    }
+
+    /** Takes the head group's first item; the group goes to the back of the rotation. */
+    T poll() {
+      Map.Entry<String, TreeMap<Long, T>> head = groups.entrySet().iterator().next();
+      T item = head.getValue().pollFirstEntry().getValue();
+      groups.remove(head.getKey());
+      if (!head.getValue().isEmpty()) {
+        groups.put(head.getKey(), head.getValue());
+      }
+      return item;
+    }
+
+    boolean isEmpty() {
+      return groups.isEmpty();
     }
   }
 }
