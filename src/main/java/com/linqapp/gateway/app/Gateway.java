@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A running gateway: the engine, and (for {@code serve}) the HTTP adapter on every core. Used by the
@@ -34,6 +35,15 @@ public final class Gateway {
   }
 
   /**
+   * The same on {@code wallClock} (milliseconds since the epoch): the answer cache's freshness and
+   * {@code Age}, and the UTC day of the daily budgets, follow it, so a test moves time instead of
+   * sleeping through it.
+   */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, LongSupplier wallClock) {
+    return serve(vertx, config, GatewayMetrics.create(), null, wallClock);
+  }
+
+  /**
    * Starts the engine and the HTTP adapter (one instance per core), sharing one answer cache.
    *
    * @param metrics the registry {@code /metrics} exposes (the one Vert.x's own metrics use, in production)
@@ -50,9 +60,14 @@ public final class Gateway {
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster) {
+    return serve(vertx, config, metrics, cluster, System::currentTimeMillis);
+  }
+
+  private static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                       ClusterNode cluster, LongSupplier wallClock) {
     String hopId = UUID.randomUUID().toString();
-    ResultCache cache = cache(config, cluster);
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> vertx.deployVerticle(
+    ResultCache cache = cache(config, cluster, wallClock);
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster, wallClock).compose(gateway -> vertx.deployVerticle(
             () -> new HttpApiVerticle(config, hopId, cache, metrics),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .map(gateway));
@@ -60,21 +75,23 @@ public final class Gateway {
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null), metrics, null);
+    LongSupplier wallClock = System::currentTimeMillis;
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, wallClock), metrics, null,
+        wallClock);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics, ClusterNode cluster) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
+                                            GatewayMetrics metrics, ClusterNode cluster, LongSupplier wallClock) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, wallClock);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id));
   }
 
-  private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
+  private static ResultCache cache(GatewayConfig config, ClusterNode cluster, LongSupplier wallClock) {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
     ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
-        System::currentTimeMillis);
+        wallClock);
     return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);
   }
 
