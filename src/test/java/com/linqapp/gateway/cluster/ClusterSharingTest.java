@@ -1,15 +1,13 @@
 package com.linqapp.gateway.cluster;
 
-import static com.linqapp.gateway.cluster.ClusterFixture.awaitLong;
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.awaitFailure;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.awaitFailure;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.sim.LinqSimulator;
-import com.linqapp.gateway.sim.SimulatorOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,7 +17,6 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +35,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterSharingTest {
 
-  private Vertx clientVertx;
+  private ClusterFixture.Cluster cluster;
   private LinqSimulator sim;
   private WebClient web;
   private ClusterFixture.Node a;
@@ -47,26 +44,19 @@ class ClusterSharingTest {
 
   @BeforeAll
   void startCluster() {
-    clientVertx = Vertx.vertx();
-    sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
-    web = ClusterFixture.web(clientVertx);
-    ClusterFixture.Pair pair = ClusterFixture.startPair(getClass(), sim, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 40), 1);
-    a = pair.a();
-    b = pair.b();
-    foreign = ClusterFixture.foreign(pair.name(), pair.ports().get(2), pair.ports());
-    eventually(Duration.ofSeconds(15), "both nodes see three members", () ->
-        a.cluster().members() == 3 && b.cluster().members() == 3);
+    cluster = ClusterFixture.Cluster.start(getClass(), new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 40), true);
+    sim = cluster.sim();
+    web = cluster.web();
+    a = cluster.a();
+    b = cluster.b();
+    foreign = cluster.foreign();
   }
 
   @AfterAll
   void stopCluster() {
-    ClusterFixture.close(foreign);
-    ClusterFixture.close(b);
-    ClusterFixture.close(a);
-    if (web != null) {
-      web.close();
+    if (cluster != null) {
+      cluster.close();
     }
-    ClusterFixture.close(clientVertx);
   }
 
   @BeforeEach
@@ -168,9 +158,9 @@ class ClusterSharingTest {
       calls.add(ClusterFixture.checkAsync(web, a.httpPort(), ClusterFixture.phone(4, i), "X-Request-Timeout-Ms", "20000"));
       calls.add(ClusterFixture.checkAsync(web, b.httpPort(), ClusterFixture.phone(5, i), "X-Request-Timeout-Ms", "20000"));
     }
-    eventually(Duration.ofSeconds(10), "load reaches the simulator", () -> sim.stats().checkRequests() >= 10);
+    until("load reaches the simulator", () -> sim.stats().checkRequests() >= 10);
     sim.failNext(Fault.rateLimited(2), 1);
-    List<HttpResponse<Buffer>> responses = awaitLong(Future.all(calls).map(all -> all.<HttpResponse<Buffer>>list()));
+    List<HttpResponse<Buffer>> responses = await(Future.all(calls).map(all -> all.<HttpResponse<Buffer>>list()));
 
     assertThat(sim.stats().rateLimited429()).isEqualTo(1);
     assertThat(sim.stats().requestsInsidePause()).isZero();

@@ -5,6 +5,7 @@ import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.RCS_ROUTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Await;
 import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -63,7 +64,7 @@ class HostileInputTest {
       gw.close();
     }
     if (vertx != null) {
-      GatewayHarness.await(vertx.close());
+      Await.await(vertx.close());
     }
   }
 

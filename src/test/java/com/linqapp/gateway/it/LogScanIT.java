@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -54,7 +54,7 @@ class LogScanIT {
   void logsHoldNoSecretsNorFullAddresses(String format) {
     sim = new Sim();
     sim.simulator.apiKey(LINQ_KEY);
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     gateway = JarProcess.start(workDir, "logscan", Map.of(
             "GATEWAY_HTTP_PORT", String.valueOf(port),
             "LINQ_API_V3_BASE_URL", sim.baseUrl(),
@@ -62,7 +62,7 @@ class LogScanIT {
             "GATEWAY_API_KEYS", "crm=" + CLIENT_KEY,
             "GATEWAY_LOG_LEVEL", "DEBUG",
             "GATEWAY_LOG_FORMAT", format),
-        "serve").awaitReady(port, Duration.ofSeconds(30));
+        "serve").awaitReady(port);
 
     // Linq 500s: retried, then answered
     sim.simulator.failNext(Fault.error500(), 2);
@@ -84,7 +84,7 @@ class LogScanIT {
     assertThat(check(PHONE, "logscan-cached").statusCode()).isIn(200, 502);
 
     gateway.terminate();
-    gateway.waitForExit(Duration.ofSeconds(20));
+    gateway.waitForExit();
 
     String all = gateway.stdout() + gateway.stderr();
     assertThat(all).as("client key").doesNotContain(CLIENT_KEY);

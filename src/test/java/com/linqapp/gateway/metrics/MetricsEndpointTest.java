@@ -1,39 +1,27 @@
 package com.linqapp.gateway.metrics;
 
+import static com.linqapp.gateway.support.Await.until;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.support.GatewayHarness;
+import com.linqapp.gateway.support.GatewayTestBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code GET /metrics} after real traffic: what a person on call needs, and nothing secret. */
-@ExtendWith(VertxExtension.class)
-class MetricsEndpointTest {
-
-  private GatewayHarness gw;
-
-  @AfterEach
-  void close() {
-    if (gw != null) {
-      gw.close();
-    }
-  }
+class MetricsEndpointTest extends GatewayTestBase {
 
   @Test
   @DisplayName("/metrics shows upstream outcomes, cache results, pauses and client requests — without a key")
   void metricsAfterTraffic(Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new JsonObject());
+    start(vertx);
     gw.check(IMESSAGE_ROUTE, "+15551234567");
     gw.check(IMESSAGE_ROUTE, "+15551234567");
     gw.sim().failNext(Fault.error500(), 1);
@@ -42,6 +30,8 @@ class MetricsEndpointTest {
     gw.check(IMESSAGE_ROUTE, "+15551234569");
     gw.check(IMESSAGE_ROUTE, "not-a-number");
     assertThat(gw.get("/api/partner/v3/capability/no_such_route").statusCode()).isEqualTo(404);
+    // A client request is counted when its response has been written, which may be after the client read it.
+    until("the 6 client requests counted", () -> clientRequests(gw.get("/metrics").bodyAsString()) == 6);
 
     HttpResponse<Buffer> response = gw.get("/metrics");
     assertThat(response.statusCode()).isEqualTo(200);
@@ -60,6 +50,13 @@ class MetricsEndpointTest {
         .contains("route=\"other\"").doesNotContain("/api/partner/v3/capability/no_such_route");
     assertThat(text).as("no address, key or sender line in any label")
         .doesNotContain("5551234567", "5551234568", "not-a-number", GatewayHarness.KEY_A, "sim-key", "+1202555010");
+  }
+
+  /** {@code gateway_client_requests_total} over every series but the scrapes' own. */
+  private static double clientRequests(String text) {
+    return text.lines().filter(line -> line.startsWith("gateway_client_requests_total{")
+            && !line.contains("route=\"/metrics\""))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
   }
 
   private static double value(String text, String series) {
