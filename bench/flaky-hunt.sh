@@ -60,20 +60,29 @@ fi
 # One compile, then the test classpath and JUnit's console launcher (the version of the platform on that classpath).
 needs_jar=
 for class in "${CLASSES[@]}"; do [[ "$class" == *IT ]] && needs_jar=1; done
-if [ -n "$needs_jar" ]; then build_jar; else mvn -q -B test-compile; fi
+if [ -n "$needs_jar" ]; then
+  build_jar
+  [ -d compat/sdk-node/node_modules ] || npm ci --prefix compat/sdk-node --no-audit --no-fund >/dev/null
+else
+  mvn -q -B test-compile
+fi
 mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
 PLATFORM=$(tr ':' '\n' < "$OUT/classpath.txt" | sed -n 's#.*/junit-platform-engine-\([0-9.]*\)\.jar#\1#p' | head -1)
 LAUNCHER="$OUT/junit-platform-console-standalone-$PLATFORM.jar"
 [ -f "$LAUNCHER" ] || mvn -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$PLATFORM" \
   -DoutputDirectory="$OUT" >/dev/null
+# The runs use a copy of the compiled classes (and jar), so a build meanwhile (the same worktree) cannot change them mid-hunt.
+rm -rf "$OUT/classes" "$OUT/test-classes"
+cp -r target/classes "$OUT/classes" && cp -r target/test-classes "$OUT/test-classes"
+[ -z "$needs_jar" ] || { cp "$JAR" "$OUT/gateway.jar"; JAR="$OUT/gateway.jar"; }
 # The launcher brings JUnit itself; the project's own copies of the same jars would register every engine twice.
-CP="target/test-classes:target/classes:$(tr ':' '\n' < "$OUT/classpath.txt" | grep -v '/org/junit/' | paste -sd: -)"
+CP="$OUT/test-classes:$OUT/classes:$(tr ':' '\n' < "$OUT/classpath.txt" | grep -v '/org/junit/' | paste -sd: -)"
 
 qualified() { # simple or qualified name -> qualified name, from the compiled test classes
   [[ "$1" == *.* ]] && { echo "$1"; return; }
-  local file; file=$(find target/test-classes -name "$1.class" | head -1)
+  local file; file=$(find "$OUT/test-classes" -name "$1.class" | head -1)
   [ -n "$file" ] || { echo "no test class $1" >&2; exit 2; }
-  file=${file#target/test-classes/}; file=${file%.class}; echo "${file//\//.}"
+  file=${file#"$OUT"/test-classes/}; file=${file%.class}; echo "${file//\//.}"
 }
 
 declare -A passed

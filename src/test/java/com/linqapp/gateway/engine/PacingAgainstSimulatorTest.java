@@ -32,11 +32,16 @@ import org.junit.jupiter.api.Test;
  * <p>One request in flight at a time ({@code LINQ_MAX_CONCURRENCY=1}): then a request that reaches the
  * simulator after a 429 was sent after the gateway read that 429, so "inside a pause" is exact, and
  * requests cannot bunch on their way, so the simulator sees the gateway's own pace. (How the pace holds
- * with many requests in flight is {@code bench/}'s to measure.)
+ * with many requests in flight is {@code bench/}'s to measure; how few 429s the learner spends, on virtual
+ * time, {@code LearningJobTest}'s and {@code AdaptivePacerTest}'s.)
  */
 class PacingAgainstSimulatorTest extends GatewayTestBase {
 
-  private static void assertAnswered(List<String> addresses, List<CheckResult> results) {
+  /** Checks every address at once on the event bus, and asserts each answer once all have come. */
+  private static void checkAll(CapabilityClient client, List<String> addresses) {
+    List<Future<CheckResult>> futures = addresses.stream()
+        .map(address -> client.check(CheckQuery.of(Service.IMESSAGE, address))).toList();
+    List<CheckResult> results = await(Future.all(futures)).list();
     assertThat(results).hasSameSizeAs(addresses);
     for (int i = 0; i < addresses.size(); i++) {
       assertThat(results.get(i).answer().address()).isEqualTo(addresses.get(i));
@@ -58,16 +63,12 @@ class PacingAgainstSimulatorTest extends GatewayTestBase {
     // fast would spend it within the run and draw 429s.
     start(vertx, tokenBucket(50, 6), new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 50)
         .put("LINQ_RATE_LIMIT_BURST", 5).put("LINQ_MAX_CONCURRENCY", 1));
-    CapabilityClient client = CapabilityClient.create(vertx, 30_000);
     List<String> addresses = addresses(150, "+1202557");
 
     long t0 = System.nanoTime();
-    List<Future<CheckResult>> futures = addresses.stream()
-        .map(address -> client.check(CheckQuery.of(Service.IMESSAGE, address))).toList();
-    List<CheckResult> results = await(Future.all(futures)).list();
+    checkAll(CapabilityClient.create(vertx, 30_000), addresses);
     long elapsedMillis = (System.nanoTime() - t0) / 1_000_000;
 
-    assertAnswered(addresses, results);
     SimulatorStats stats = gw.sim().stats();
     System.out.printf("known limit 50/s burst 5: 150 checks in %d ms, %s%n", elapsedMillis, stats);
     assertThat(stats.rateLimited429()).as("429 share: none of %d requests", stats.checkRequests()).isZero();
@@ -104,16 +105,12 @@ class PacingAgainstSimulatorTest extends GatewayTestBase {
   @DisplayName("with an unknown limit (simulator 40/s, burst 10) 300 checks are all answered, none sent inside a pause, each 429 a pause of its own")
   void unknownLimitIsLearntWithoutSendingInsideAPause(Vertx vertx) {
     start(vertx, tokenBucket(40, 10), new JsonObject().put("LINQ_MAX_CONCURRENCY", 1));
-    CapabilityClient client = CapabilityClient.create(vertx, 60_000);
     List<String> addresses = addresses(300, "+1202559");
 
     long t0 = System.nanoTime();
-    List<Future<CheckResult>> futures = addresses.stream()
-        .map(address -> client.check(CheckQuery.of(Service.IMESSAGE, address))).toList();
-    List<CheckResult> results = await(Future.all(futures)).list();
+    checkAll(CapabilityClient.create(vertx, 60_000), addresses);
     long elapsedMillis = (System.nanoTime() - t0) / 1_000_000;
 
-    assertAnswered(addresses, results);
     SimulatorStats stats = gw.sim().stats();
     double share429 = (double) stats.rateLimited429() / stats.checkRequests();
     System.out.printf("adaptive vs 40/s burst 10: 300 checks in %d ms, %d requests, %d 429s (%.1f%%), "
