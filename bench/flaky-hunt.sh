@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # Flaky-test hunt: runs test classes again and again with both cores kept busy, and says which run failed.
 #
-#   bench/flaky-hunt.sh [-n RUNS] [--no-stress] CLASS...   each class RUNS times (default 50), a fresh JVM per run
-#   bench/flaky-hunt.sh [-n RUNS] [--no-stress] --verify   `mvn -B verify` RUNS times (default 5)
+#   bench/flaky-hunt.sh [-n RUNS] [--per-jvm M] [--no-stress] CLASS...   each class RUNS times (default 50)
+#   bench/flaky-hunt.sh [-n RUNS] [--no-stress] --verify                 `mvn -B verify` RUNS times (default 5)
 #
-# CLASS is a simple or qualified test class name (FooTest, or FooIT: the jar is built first). A run of a class is
-# one JVM, as surefire would start it (a cold JVM is where timing flakes live), started straight from the test
-# classpath with JUnit's console launcher, after one compile: no Maven start-up per run. Load comes from
-# `stress -c 2` (Debian's stress, installed with apt when missing), started in a process group of its own and
-# stopped on exit. Output: one line per run (PASS/FAIL and seconds), a summary per class, `uptime` before and after;
-# a failed run's whole output is kept in target/flaky-hunt/. Exit status 1 when any run failed.
+# CLASS is a simple or qualified test class name (FooTest, or FooIT: the jar is built first). After one compile,
+# the runs start straight from the test classpath (bench/FlakyHunt.java on JUnit's launcher: no Maven start-up per
+# run), M runs of every class per JVM (default 10, so 50 runs are 5 cold JVMs and 45 warm repeats; --per-jvm 1
+# gives every run a JVM of its own, as surefire would). Load comes from `stress -c 2` (Debian's stress, installed
+# with apt when missing), in a process group of its own, stopped on exit. Output: one line per run (PASS/FAIL and
+# seconds), a summary per class, `uptime` before and after; a JVM's whole output is kept in target/flaky-hunt/
+# when one of its runs failed. Exit status 1 when any run failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 
-RUNS=; STRESS=1; VERIFY=; CLASSES=()
+RUNS=; PER_JVM=10; STRESS=1; VERIFY=; CLASSES=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -n) RUNS="$2"; shift 2 ;;
+    --per-jvm) PER_JVM="$2"; shift 2 ;;
     --no-stress) STRESS=; shift ;;
     --verify) VERIFY=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) CLASSES+=("$1"); shift ;;
   esac
 done
@@ -61,16 +63,16 @@ fi
 needs_jar=
 for class in "${CLASSES[@]}"; do [[ "$class" == *IT ]] && needs_jar=1; done
 if [ -n "$needs_jar" ]; then
-  build_jar
+  build_jar > "$OUT/build.log" 2>&1
   [ -d compat/sdk-node/node_modules ] || npm ci --prefix compat/sdk-node --no-audit --no-fund >/dev/null
 else
-  mvn -q -B test-compile
+  mvn -q -B test-compile > "$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
 fi
-mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null
+mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$OUT/classpath.txt" >/dev/null 2>&1
 PLATFORM=$(tr ':' '\n' < "$OUT/classpath.txt" | sed -n 's#.*/junit-platform-engine-\([0-9.]*\)\.jar#\1#p' | head -1)
 LAUNCHER="$OUT/junit-platform-console-standalone-$PLATFORM.jar"
 [ -f "$LAUNCHER" ] || mvn -q -B dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$PLATFORM" \
-  -DoutputDirectory="$OUT" >/dev/null
+  -DoutputDirectory="$OUT" >/dev/null 2>&1
 # The runs use a copy of the compiled classes (and jar), so a build meanwhile (the same worktree) cannot change them mid-hunt.
 rm -rf "$OUT/classes" "$OUT/test-classes"
 cp -r target/classes "$OUT/classes" && cp -r target/test-classes "$OUT/test-classes"
@@ -85,24 +87,26 @@ qualified() { # simple or qualified name -> qualified name, from the compiled te
   file=${file#"$OUT"/test-classes/}; file=${file%.class}; echo "${file//\//.}"
 }
 
+names=(); for class in "${CLASSES[@]}"; do names+=("$(qualified "$class")"); done
 declare -A passed
-total_failed=0
-for run in $(seq 1 "$RUNS"); do
-  for class in "${CLASSES[@]}"; do
-    name=$(qualified "$class")
-    log="$OUT/${name##*.}-$run.log"
-    start=$(date +%s%N)
-    if java -Dgateway.jar="$JAR" -cp "$LAUNCHER:$CP" org.junit.platform.console.ConsoleLauncher \
-        --disable-banner --details=summary --fail-if-no-tests --select-class "$name" > "$log" 2>&1; then
-      result=PASS; passed[$class]=$(( ${passed[$class]:-0} + 1 )); rm -f "$log"
-    else
-      result=FAIL; total_failed=$((total_failed + 1))
-    fi
-    printf 'run %d/%d %s %s %s s%s\n' "$run" "$RUNS" "${name##*.}" "$result" \
-      "$(awk -v ns=$(( $(date +%s%N) - start )) 'BEGIN { printf "%.1f", ns / 1e9 }')" \
-      "$([ "$result" = FAIL ] && echo " (log: $log)")"
-  done
+jvm=0
+for ((first = 1; first <= RUNS; first += PER_JVM)); do
+  last=$(( first + PER_JVM - 1 < RUNS ? first + PER_JVM - 1 : RUNS ))
+  jvm=$((jvm + 1)); log="$OUT/jvm-$jvm.log"
+  set +e
+  java -Dgateway.jar="$JAR" -cp "$LAUNCHER:$CP" bench/FlakyHunt.java "$first" "$last" "$RUNS" "${names[@]}" 2>&1 \
+    | tee "$log" | grep --line-buffered '^HUNT run' | sed -u 's/^HUNT //'
+  status=${PIPESTATUS[0]}
+  set -e
+  while read -r class result; do
+    [ "$result" = PASS ] && passed[$class]=$(( ${passed[$class]:-0} + 1 ))
+  done < <(sed -n 's/^HUNT run [0-9]*\/[0-9]* \([^ ]*\) \([A-Z]*\) .*/\1 \2/p' "$log")
+  if [ "$status" -eq 0 ]; then rm -f "$log"; else echo "JVM $jvm (runs $first-$last) failed: $log"; fi
 done
 echo "after: $(uptime)"
-for class in "${CLASSES[@]}"; do echo "$class: ${passed[$class]:-0}/$RUNS passed"; done
-[ "$total_failed" -eq 0 ]
+failed=0
+for name in "${names[@]}"; do
+  simple=${name##*.}; echo "$simple: ${passed[$simple]:-0}/$RUNS passed"
+  [ "${passed[$simple]:-0}" -eq "$RUNS" ] || failed=1
+done
+[ "$failed" -eq 0 ]
