@@ -57,7 +57,7 @@ class CapabilityBusTest extends GatewayTestBase {
     start(vertx);
 
     JsonObject reply = request(new JsonObject().put("service", "imessage").put("address", PHONE));
-    JsonObject rcs = request(new JsonObject().put("service", "rcs").put("address", PHONE).put("timeout_ms", 5_000));
+    JsonObject rcs = request(new JsonObject().put("service", "rcs").put("address", PHONE).put("timeout_ms", 20_000));
 
     assertThat(reply.fieldNames()).containsExactlyInAnyOrder("address", "available", "cached", "age");
     assertThat(reply.getString("address")).isEqualTo(PHONE);
@@ -107,14 +107,14 @@ class CapabilityBusTest extends GatewayTestBase {
   @DisplayName("a check that cannot be sent before its timeout_ms because of a 429 pause fails at once with failure code 429 and the pause as retry_after")
   void rateLimitedFailsWith429(Vertx vertx) {
     start(vertx);
-    gw.sim().failNext(Fault.rateLimited(5), 1);
+    gw.sim().failNext(Fault.rateLimited(60), 1);
 
-    ReplyException limited = failure(new JsonObject().put("address", PHONE).put("timeout_ms", 1_500));
+    ReplyException limited = failure(new JsonObject().put("address", PHONE).put("timeout_ms", 20_000));
 
     assertThat(limited.failureCode()).isEqualTo(429);
     JsonObject error = envelopeError(limited);
     assertThat(error.getInteger("code")).isEqualTo(1007);
-    assertThat(error.getInteger("retry_after")).as("the whole pause: answered when the 429 came").isEqualTo(5);
+    assertThat(error.getInteger("retry_after")).as("the whole pause: answered when the 429 came").isEqualTo(60);
     assertThat(gw.sim().stats().requestsInsidePause()).isZero();
   }
 

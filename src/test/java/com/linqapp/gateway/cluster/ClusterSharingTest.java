@@ -76,7 +76,7 @@ class ClusterSharingTest {
   void crossNodeRequestReply() {
     String phone = ClusterFixture.phone(1, 1);
     Message<JsonObject> reply = await(b.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
-        new JsonObject().put("service", "imessage").put("address", phone).put("timeout_ms", 5_000), timeout(10_000)));
+        new JsonObject().put("service", "imessage").put("address", phone), timeout(40_000)));
     assertThat(reply.body().getString("address")).isEqualTo(phone);
     assertThat(reply.body().getBoolean("available")).isEqualTo(LinqSimulator.expectedAvailable("iMessage", phone, 70));
     assertThat(reply.body().getBoolean("cached")).isFalse();
@@ -105,7 +105,7 @@ class ClusterSharingTest {
   void foreignApplication() {
     String phone = ClusterFixture.phone(2, 1);
     Message<JsonObject> reply = await(foreign.eventBus().<JsonObject>request(CapabilityBus.CHECK,
-        new JsonObject().put("service", "rcs").put("address", phone).put("timeout_ms", 5_000), timeout(10_000)));
+        new JsonObject().put("service", "rcs").put("address", phone), timeout(40_000)));
     assertThat(reply.body().fieldNames()).containsExactlyInAnyOrder("address", "available", "cached", "age");
     assertThat(reply.body().getBoolean("available")).isEqualTo(LinqSimulator.expectedAvailable("RCS", phone, 70));
 
@@ -157,20 +157,20 @@ class ClusterSharingTest {
   void sharedPause() {
     sim.failNext(Fault.rateLimited(60), 1);
     HttpResponse<Buffer> limited = ClusterFixture.check(web, a.httpPort(), ClusterFixture.phone(4, 0),
-        "X-Request-Timeout-Ms", "1000");
+        "X-Request-Timeout-Ms", "20000");
     assertThat(limited.statusCode()).isEqualTo(429);
     assertThat(limited.bodyAsJsonObject().getJsonObject("error").getInteger("retry_after")).isEqualTo(60);
 
     // B hears of the pause over the event bus a moment later; until then its checks still go to Linq.
     int[] tried = {0};
     until("B refuses a check at admission: it has heard of the pause", () -> ClusterFixture.check(web, b.httpPort(),
-        ClusterFixture.phone(5, tried[0]++), "X-Request-Timeout-Ms", "1000").statusCode() == 429);
+        ClusterFixture.phone(5, tried[0]++), "X-Request-Timeout-Ms", "20000").statusCode() == 429);
     long calls = sim.stats().checkRequests();
 
     for (int i = 0; i < 10; i++) {
       for (ClusterFixture.Node node : List.of(a, b)) {
         HttpResponse<Buffer> refused = ClusterFixture.check(web, node.httpPort(), ClusterFixture.phone(6, 2 * i + (node == a ? 0 : 1)),
-            "X-Request-Timeout-Ms", "1000");
+            "X-Request-Timeout-Ms", "20000");
         assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(429);
         JsonObject error = refused.bodyAsJsonObject().getJsonObject("error");
         assertThat(error.getInteger("code")).isEqualTo(1007);

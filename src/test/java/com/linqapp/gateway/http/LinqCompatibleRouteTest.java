@@ -238,7 +238,8 @@ class LinqCompatibleRouteTest extends GatewayTestBase {
     start(vertx, new JsonObject());
     gw.sim().failNext(Fault.rateLimited(60), 1);
 
-    HttpResponse<Buffer> first = gw.check(IMESSAGE_ROUTE, PHONE, "X-Request-Timeout-Ms", "1500");
+    // Deadlines well inside the pause, and long enough for a first exchange on a busy machine.
+    HttpResponse<Buffer> first = gw.check(IMESSAGE_ROUTE, PHONE, "X-Request-Timeout-Ms", "20000");
 
     assertThat(first.statusCode()).isEqualTo(429);
     JsonObject error = envelopeError(first);
@@ -247,7 +248,7 @@ class LinqCompatibleRouteTest extends GatewayTestBase {
         .isEqualTo(60);
     assertThat(first.getHeader("Retry-After")).isEqualTo("60");
 
-    HttpResponse<Buffer> second = gw.check(IMESSAGE_ROUTE, "+12025550146", "X-Request-Timeout-Ms", "800");
+    HttpResponse<Buffer> second = gw.check(IMESSAGE_ROUTE, "+12025550146", "X-Request-Timeout-Ms", "20000");
     assertThat(second.statusCode()).isEqualTo(429);
     JsonObject secondError = envelopeError(second);
     assertThat(secondError.getInteger("code")).isEqualTo(1007);

@@ -73,14 +73,14 @@ class LinqSdkCompatibilityIT {
 
   @Test
   void linqRateLimitBeyondTheDeadlineIsSdkRateLimitError() throws Exception {
-    sim.simulator.failNext(Fault.rateLimited(3), 1);
+    sim.simulator.failNext(Fault.rateLimited(60), 1);
 
     JsonObject summary = runScript("rate_limited");
 
     JsonObject result = summary.getJsonObject("results").getJsonObject("rate_limited");
     assertThat(result.getJsonObject("error").getString("name")).isEqualTo("RateLimitError");
     assertThat(result.getJsonObject("error").getInteger("status")).isEqualTo(429);
-    assertThat(result.getString("retryAfter")).as("the whole pause: answered when Linq's 429 came").isEqualTo("3");
+    assertThat(result.getString("retryAfter")).as("the whole pause: answered when Linq's 429 came").isEqualTo("60");
   }
 
   /** Runs {@code node check.mjs} with the given scenarios; asserts exit 0 and returns the printed summary. */
