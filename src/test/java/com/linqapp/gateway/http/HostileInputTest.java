@@ -47,7 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HostileInputTest {
 
   private static final String PHONE = "+12025550143";
-  private static final int READ_TIMEOUT_MILLIS = 10_000;
+  private static final int READ_TIMEOUT_MILLIS = (int) Await.LIMIT.toMillis();
 
   private static Vertx vertx;
   private static GatewayHarness gw;
