@@ -53,7 +53,8 @@ class DispatchAgainstSimulatorTest extends GatewayTestBase {
         .map(address -> client.check(CheckQuery.of(Service.IMESSAGE, address))).toList();
     until("60 checks admitted", () -> gw.engineStatus().getInteger("waiting") == 60);
     until("4 checks at Linq", () -> gw.sim().held().size() == 4);
-    assertThat(gw.engineStatus().getInteger("queued")).isEqualTo(56);
+    JsonObject engine = gw.engineStatus();
+    assertThat(engine.getInteger("queued")).as("engine %s, Linq %s", engine, gw.sim().stats()).isEqualTo(56);
     assertThat(gw.sim().stats().checkRequests()).as("nothing more sent").isEqualTo(4);
 
     await(gw.sim().releaseAll());

@@ -48,9 +48,11 @@ public final class WebClientLinqClient implements LinqClient {
         .setVerifyHost(true)
         .setTrustAll(false)
         .setFollowRedirects(false);
+    // Until their connections open, requests wait in the queue: it holds all the engine may send at once,
+    // a full window of checks and the key probe; one more would be a bug upstream, refused here.
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(options.getMaxConcurrency())
-        .setMaxWaitQueueSize(options.getMaxConcurrency());
+        .setMaxWaitQueueSize(options.getMaxConcurrency() + 1);
     this.client = WebClient.create(vertx, clientOptions, pool);
   }
 
