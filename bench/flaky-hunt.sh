@@ -30,6 +30,7 @@ done
 RUNS="${RUNS:-$([ -n "$VERIFY" ] && echo 5 || echo 50)}"
 OUT=target/flaky-hunt
 mkdir -p "$OUT"
+rm -f "$OUT"/jvm-*.log "$OUT"/verify-*.log
 
 STRESS_PGID=
 cleanup_extra() { [ -z "$STRESS_PGID" ] || kill -- "-$STRESS_PGID" 2>/dev/null || true; }

@@ -92,9 +92,13 @@ class SimulatorRateLimitTest extends SimulatorHttpTestBase {
     assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).isEqualTo(1);
 
-    now.addAndGet(849_000_000L);
+    now.addAndGet(848_999_999L);
     imessage(PHONE);
-    assertThat(sim.stats().requestsInsidePause()).as("1 ms before Retry-After elapses").isEqualTo(2);
+    assertThat(sim.stats().requestsInsidePause()).as("1 ms and 1 ns before Retry-After elapses").isEqualTo(2);
+    now.addAndGet(1L);
+    imessage(PHONE);
+    assertThat(sim.stats().requestsInsidePause()).as("within a millisecond of its end: a client's rounding")
+        .isEqualTo(2);
     now.addAndGet(1_000_000L);
     imessage(PHONE);
     assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(2);
