@@ -27,6 +27,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Random;
+import java.util.function.LongSupplier;
 
 /**
  * The engine's composition root: builds the {@link Dispatcher} and what it decides with from the
@@ -40,6 +41,7 @@ public final class EngineVerticle extends VerticleBase {
   private final ResultCache cache;
   private final GatewayMetrics metrics;
   private final ClusterNode cluster;
+  private final LongSupplier wallClock;
   private ClusterQuota clusterQuota;
   private LinqClient linq;
   private Dispatcher dispatcher;
@@ -52,14 +54,16 @@ public final class EngineVerticle extends VerticleBase {
    * @param cache   the answer cache, shared with the HTTP adapter
    * @param metrics where the engine's events are counted
    * @param cluster this node's cluster membership, or {@code null} when standalone
+   * @param wallClock milliseconds since the epoch: the daily budgets' UTC day
    */
   public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
-                        ClusterNode cluster) {
+                        ClusterNode cluster, LongSupplier wallClock) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
     this.cluster = cluster;
+    this.wallClock = wallClock;
   }
 
   /** Deployment options for the single engine instance. */
@@ -86,7 +90,7 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        this::pacer, listener(), request -> budgets.tryConsume(request.client(), System.currentTimeMillis()));
+        this::pacer, listener(), request -> budgets.tryConsume(request.client(), wallClock.getAsLong()));
     CheckService checks = new CheckService(cache, dispatcher, scheduler);
     dispatcher.verifyCredentials();
 
@@ -124,6 +128,7 @@ public final class EngineVerticle extends VerticleBase {
         .put(CapabilityBus.STATUS_DRAINING, draining)
         .put("queued", dispatcher.queued())
         .put("inFlight", dispatcher.inFlight())
+        .put("waiting", dispatcher.unanswered())
         .put("window", dispatcher.window())
         .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate())
         .put("pacing", dispatcher.pacing().label())

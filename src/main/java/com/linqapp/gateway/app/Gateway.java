@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A running gateway: the engine, and (for {@code serve}) the HTTP adapter on every core. Used by the
@@ -58,7 +59,7 @@ public final class Gateway {
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster) {
-    return serve(vertx, config, metrics, cluster, JobRunnerOptions.defaults());
+    return serve(vertx, config, metrics, cluster, JobRunnerOptions.defaults(), System::currentTimeMillis);
   }
 
   /**
@@ -66,13 +67,15 @@ public final class Gateway {
    * clustered gateway with the file store, jobs are not available and their routes say so).
    *
    * @param jobOptions how the job runner works (tests shorten its timings)
+   * @param wallClock milliseconds since the epoch: the answer cache's freshness and {@code Age}, and the
+   *     UTC day of the daily budgets, follow it, so a test moves time instead of sleeping through it
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
-                                      ClusterNode cluster, JobRunnerOptions jobOptions) {
+                                      ClusterNode cluster, JobRunnerOptions jobOptions, LongSupplier wallClock) {
     String hopId = UUID.randomUUID().toString();
-    ResultCache cache = cache(config, cluster);
+    ResultCache cache = cache(config, cluster, wallClock);
     boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> {
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster, wallClock).compose(gateway -> {
       Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
           : Future.succeededFuture();
       return store.compose(jobStore -> gateway.runJobs(jobStore, config, metrics, jobOptions)
@@ -94,21 +97,23 @@ public final class Gateway {
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null), metrics, null);
+    LongSupplier wallClock = System::currentTimeMillis;
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, wallClock), metrics, null,
+        wallClock);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics, ClusterNode cluster) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
+                                            GatewayMetrics metrics, ClusterNode cluster, LongSupplier wallClock) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, wallClock);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id, new DrainSwitch()));
   }
 
-  private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
+  private static ResultCache cache(GatewayConfig config, ClusterNode cluster, LongSupplier wallClock) {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
     ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
-        System::currentTimeMillis);
+        wallClock);
     return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);
   }
 

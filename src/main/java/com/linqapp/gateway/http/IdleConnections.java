@@ -43,6 +43,15 @@ final class IdleConnections {
     vertx.setPeriodic(Math.max(1, idleTimeoutMillis / SWEEPS), id -> sweep());
   }
 
+  /** Without a timer: whoever creates it calls {@link #sweep} (tests count sweeps instead of waiting). */
+  IdleConnections() {
+  }
+
+  /** Connections open and not yet closed for idling. */
+  int open() {
+    return connections.size();
+  }
+
   /**
    * A new connection: idle from now until its first request. Its close handler is set here, so nothing
    * else may set it (a request that needs to know uses its response's close handler).
@@ -74,7 +83,8 @@ final class IdleConnections {
     activity.lastActive = sweep;
   }
 
-  private void sweep() {
+  /** One sweep period has passed: closes the connections idle for more than {@link #SWEEPS} of them. */
+  void sweep() {
     sweep++;
     List<HttpConnection> idle = new ArrayList<>();
     connections.forEach((connection, activity) -> {

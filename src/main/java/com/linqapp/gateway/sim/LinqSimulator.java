@@ -22,16 +22,18 @@ public final class LinqSimulator {
   private final SimulatorVerticle verticle;
   private final LiveSettings live;
   private final SimulatorStats stats;
+  private final Hold hold;
   private final String host;
   private final boolean tls;
 
   private LinqSimulator(Vertx vertx, String deploymentId, SimulatorVerticle verticle, LiveSettings live,
-      SimulatorStats stats, String host, boolean tls) {
+      SimulatorStats stats, Hold hold, String host, boolean tls) {
     this.vertx = vertx;
     this.deploymentId = deploymentId;
     this.verticle = verticle;
     this.live = live;
     this.stats = stats;
+    this.hold = hold;
     this.host = host;
     this.tls = tls;
   }
@@ -45,10 +47,11 @@ public final class LinqSimulator {
     SimulatorOptions copy = new SimulatorOptions(options);
     LiveSettings live = new LiveSettings(copy);
     SimulatorStats stats = new SimulatorStats();
-    SimulatorVerticle verticle = new SimulatorVerticle(copy, live, stats);
+    Hold hold = new Hold();
+    SimulatorVerticle verticle = new SimulatorVerticle(copy, live, stats, hold);
     String host = copy.getHost().equals("0.0.0.0") || copy.getHost().equals("::") ? "127.0.0.1" : copy.getHost();
     return vertx.deployVerticle(verticle)
-        .map(id -> new LinqSimulator(vertx, id, verticle, live, stats, host, copy.getKeyCertOptions() != null));
+        .map(id -> new LinqSimulator(vertx, id, verticle, live, stats, hold, host, copy.getKeyCertOptions() != null));
   }
 
   /**
@@ -225,6 +228,45 @@ public final class LinqSimulator {
   public LinqSimulator failNext(Fault fault, int count) {
     live.failNext(fault, count);
     return this;
+  }
+
+  /**
+   * Holds back the answers to checks that arrive from now on: each is authenticated, validated, rate
+   * limited and given its fault as usual, then stays in flight, unanswered, until released. A test then
+   * sees exactly what waits upstream ({@link #held()}, {@code stats().inFlight()}) and decides when it is
+   * answered, instead of betting on a latency.
+   */
+  public LinqSimulator hold() {
+    hold.start();
+    return this;
+  }
+
+  /**
+   * Answers the {@code count} oldest held checks (in arrival order); what is left of {@code count} lets
+   * as many later arrivals through. Still holding afterwards.
+   *
+   * @return completes once done on the simulator's event loop
+   */
+  public Future<Void> release(int count) {
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0: " + count);
+    }
+    return verticle.onLoop(() -> hold.release(count));
+  }
+
+  /**
+   * Stops holding and answers every held check.
+   *
+   * @return completes once done on the simulator's event loop
+   */
+  public Future<Void> releaseAll() {
+    hold.stop();
+    return verticle.onLoop(hold::releaseAll);
+  }
+
+  /** @return addresses of the checks held now, oldest first */
+  public List<String> held() {
+    return hold.addresses();
   }
 
   /** @return scripted faults not yet consumed */

@@ -10,6 +10,7 @@ import java.util.Map;
 final class PauseTracker {
 
   private static final long GRACE_NANOS = SimulatorStats.PAUSE_GRACE_MILLIS * 1_000_000L;
+  private static final long END_TOLERANCE_NANOS = SimulatorStats.PAUSE_END_TOLERANCE_MILLIS * 1_000_000L;
 
   private final Map<String, long[]> pauses = new HashMap<>();
 
@@ -21,7 +22,7 @@ final class PauseTracker {
   /** @return whether a request arriving at {@code nowNanos} for {@code scopeKey} ignores a pause */
   boolean insidePause(String scopeKey, long nowNanos) {
     long[] p = pauses.get(scopeKey);
-    return p != null && nowNanos - p[0] > GRACE_NANOS && nowNanos - p[1] < 0;
+    return p != null && nowNanos - p[0] > GRACE_NANOS && nowNanos - (p[1] - END_TOLERANCE_NANOS) < 0;
   }
 
   void clear() {

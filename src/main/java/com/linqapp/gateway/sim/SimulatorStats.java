@@ -18,6 +18,11 @@ public final class SimulatorStats {
 
   /** A request arriving within this long after a 429 is not counted as "inside the pause": it was already on its way. */
   public static final long PAUSE_GRACE_MILLIS = 100;
+  /**
+   * Nor one arriving within this long before the pause ends: a client counting whole milliseconds (the gateway
+   * does) may resume up to a millisecond before the simulator's nanosecond clock says the pause is over.
+   */
+  public static final long PAUSE_END_TOLERANCE_MILLIS = 1;
 
   private final AtomicLong checkRequests = new AtomicLong();
   private final AtomicLong answered = new AtomicLong();
@@ -107,8 +112,8 @@ public final class SimulatorStats {
   }
 
   /**
-   * @return check requests that arrived more than {@value #PAUSE_GRACE_MILLIS} ms after a 429 and before its
-   *     Retry-After elapsed, within the same rate-limit scope
+   * @return check requests that arrived more than {@value #PAUSE_GRACE_MILLIS} ms after a 429 and more than
+   *     {@value #PAUSE_END_TOLERANCE_MILLIS} ms before its Retry-After elapsed, within the same rate-limit scope
    */
   public long requestsInsidePause() {
     return requestsInsidePause.get();

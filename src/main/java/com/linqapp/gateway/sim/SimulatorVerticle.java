@@ -1,6 +1,7 @@
 package com.linqapp.gateway.sim;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -36,14 +37,16 @@ final class SimulatorVerticle extends VerticleBase {
   private final LongSupplier clock;
   private final Random random;
   private final PauseTracker pauses = new PauseTracker();
+  private final Hold hold;
   private RateLimitPolicy policy;
   private int roundRobin;
   private HttpServer server;
 
-  SimulatorVerticle(SimulatorOptions options, LiveSettings live, SimulatorStats stats) {
+  SimulatorVerticle(SimulatorOptions options, LiveSettings live, SimulatorStats stats, Hold hold) {
     this.options = options;
     this.live = live;
     this.stats = stats;
+    this.hold = hold;
     this.clock = options.getNanoClock();
     this.random = new Random(options.getSeed());
   }
@@ -58,6 +61,16 @@ final class SimulatorVerticle extends VerticleBase {
         .requestHandler(this::route)
         .listen()
         .onSuccess(s -> server = s);
+  }
+
+  /** Runs {@code action} on this verticle's event loop (where held answers live); completes after it ran. */
+  Future<Void> onLoop(Runnable action) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      action.run();
+      done.complete();
+    });
+    return done.future();
   }
 
   /** @return the bound port (valid once started) */
@@ -180,6 +193,9 @@ final class SimulatorVerticle extends VerticleBase {
     }
     Fault decided = outcome;
     Runnable respond = () -> respond(req, service, address, scopeKey, decided);
+    if (hold.park(address, respond)) {
+      return; // answered when a test releases it
+    }
     long delay = delayMillis();
     if (delay > 0) {
       vertx.setTimer(delay, t -> respond.run());

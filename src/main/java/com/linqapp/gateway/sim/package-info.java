@@ -12,6 +12,6 @@
  * been told to pause.
  *
  * <p>Processing order of a check request: authentication, JSON/address/{@code from} validation, address and pause
- * accounting, rate limiting, scripted fault ({@code failNext}), random fault, latency, response.
+ * accounting, rate limiting, scripted fault ({@code failNext}), random fault, latency (or a {@link com.linqapp.gateway.sim.LinqSimulator#hold}), response.
  */
 package com.linqapp.gateway.sim;

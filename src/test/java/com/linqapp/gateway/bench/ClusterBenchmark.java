@@ -1,5 +1,7 @@
 package com.linqapp.gateway.bench;
 
+import static com.linqapp.gateway.support.Await.await;
+
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.config.ConfigLoader;
@@ -7,6 +9,7 @@ import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.support.Ports;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -18,8 +21,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -89,7 +90,7 @@ public final class ClusterBenchmark {
     String name = "bench-" + UUID.randomUUID().toString().substring(0, 8);
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      ports.add(freePort());
+      ports.add(Ports.free());
     }
     String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
     List<Future<ClusterNode>> joining = new ArrayList<>();
@@ -97,7 +98,7 @@ public final class ClusterBenchmark {
     for (int i = 0; i < nodes; i++) {
       GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(new JsonObject()
           .put("LINQ_API_V3_BASE_URL", sim.baseUrl()).put("LINQ_API_V3_API_KEY", sim.apiKey())
-          .put("GATEWAY_HTTP_HOST", "127.0.0.1").put("GATEWAY_HTTP_PORT", freePort())
+          .put("GATEWAY_HTTP_HOST", "127.0.0.1").put("GATEWAY_HTTP_PORT", Ports.free())
           .put("GATEWAY_API_KEYS", "bench=" + KEY)
           .put("LINQ_RATE_LIMIT_PER_SECOND", rate).put("LINQ_RATE_LIMIT_BURST", burst)
           .put("GATEWAY_CLUSTER", true).put("GATEWAY_CLUSTER_NAME", name)
@@ -193,16 +194,5 @@ public final class ClusterBenchmark {
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-  }
 }

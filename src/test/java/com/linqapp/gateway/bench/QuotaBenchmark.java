@@ -1,5 +1,7 @@
 package com.linqapp.gateway.bench;
 
+import static com.linqapp.gateway.support.Await.await;
+
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
@@ -7,6 +9,7 @@ import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.RateLimitMode;
 import com.linqapp.gateway.sim.RateLimitScope;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.support.Ports;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,8 +19,6 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -518,7 +519,7 @@ public final class QuotaBenchmark {
     static Rig start(SimulatorOptions simOptions, JsonObject overrides) throws Exception {
       Vertx vertx = Vertx.vertx();
       LinqSimulator sim = await(LinqSimulator.start(vertx, simOptions));
-      int port = freePort();
+      int port = Ports.free();
       JsonObject settings = new JsonObject()
           .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
           .put("LINQ_API_V3_API_KEY", sim.apiKey())
@@ -543,18 +544,7 @@ public final class QuotaBenchmark {
     }
   }
 
-  static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
-  static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-  }
 
   void close() throws Exception {
     web.close();

@@ -1,6 +1,7 @@
 package com.linqapp.gateway.cluster;
 
-import static com.linqapp.gateway.support.GatewayHarness.await;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 
 import com.hazelcast.config.Config;
 import com.linqapp.gateway.app.Gateway;
@@ -8,7 +9,9 @@ import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.sim.SimulatorOptions;
 import com.linqapp.gateway.support.GatewayHarness;
+import com.linqapp.gateway.support.Ports;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -53,7 +56,7 @@ final class ClusterFixture {
   }
 
   static List<Integer> ports(int n) {
-    return java.util.stream.IntStream.range(0, n).mapToObj(i -> GatewayHarness.freePort()).toList();
+    return java.util.stream.IntStream.range(0, n).mapToObj(i -> Ports.free()).toList();
   }
 
   static String members(List<Integer> ports) {
@@ -66,7 +69,7 @@ final class ClusterFixture {
         .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
         .put("LINQ_API_V3_API_KEY", sim.apiKey())
         .put("GATEWAY_HTTP_HOST", "127.0.0.1")
-        .put("GATEWAY_HTTP_PORT", GatewayHarness.freePort())
+        .put("GATEWAY_HTTP_PORT", Ports.free())
         .put("GATEWAY_API_KEYS", "team-a=" + GatewayHarness.KEY_A + ",team-b=" + GatewayHarness.KEY_B)
         .put("GATEWAY_CLUSTER", true);
   }
@@ -101,7 +104,34 @@ final class ClusterFixture {
   /** Starts every node at once (Hazelcast's join is slow; in parallel they overlap). */
   static List<Node> startAll(List<GatewayConfig> configs) {
     List<Future<Node>> starting = configs.stream().map(ClusterFixture::start).toList();
-    return starting.stream().map(f -> awaitLong(f)).toList();
+    return starting.stream().map(f -> await(f)).toList();
+  }
+
+  /**
+   * A simulator on a client Vert.x of its own, two gateway nodes in front of it and, optionally, a
+   * foreign Vert.x application, clustered; each node already sees every member.
+   */
+  record Cluster(Vertx clientVertx, LinqSimulator sim, WebClient web, Node a, Node b, Vertx foreign) {
+
+    static Cluster start(Class<?> testClass, JsonObject overrides, boolean withForeign) {
+      Vertx clientVertx = Vertx.vertx();
+      LinqSimulator sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
+      Pair pair = startPair(testClass, sim, overrides, withForeign ? 1 : 0);
+      Vertx foreign = withForeign ? ClusterFixture.foreign(pair.name(), pair.ports().get(2), pair.ports()) : null;
+      int members = withForeign ? 3 : 2;
+      until("every node sees " + members + " members",
+          () -> pair.a().cluster().members() == members && pair.b().cluster().members() == members);
+      return new Cluster(clientVertx, sim, ClusterFixture.web(clientVertx), pair.a(), pair.b(), foreign);
+    }
+
+    /** Everything stopped, the nodes leaving the cluster first; never throws. */
+    void close() {
+      ClusterFixture.close(foreign);
+      ClusterFixture.close(b);
+      ClusterFixture.close(a);
+      web.close();
+      ClusterFixture.close(clientVertx);
+    }
   }
 
   /** Two nodes of a new cluster, and its member ports (with {@code spare} more for members started later). */
@@ -131,7 +161,7 @@ final class ClusterFixture {
     config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
     config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
         .setMembers(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-    return awaitLong(Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered());
+    return await(Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered());
   }
 
   static WebClient web(Vertx vertx) {
@@ -188,17 +218,6 @@ final class ClusterFixture {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception ignored) {
       // closing already
-    }
-  }
-
-  /** Hazelcast joins take seconds: a longer wait than the harness's. */
-  static <T> T awaitLong(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
     }
   }
 

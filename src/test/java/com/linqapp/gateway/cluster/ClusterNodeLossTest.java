@@ -1,8 +1,7 @@
 package com.linqapp.gateway.cluster;
 
-import static com.linqapp.gateway.cluster.ClusterFixture.awaitLong;
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityClient;
@@ -10,17 +9,12 @@ import com.linqapp.gateway.bus.CheckQuery;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.sim.LinqSimulator;
-import com.linqapp.gateway.sim.SimulatorOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -28,96 +22,71 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A node dies under load: callers of the surviving node's HTTP are all answered, and a foreign
- * application's {@link CapabilityClient} gets its answers from the survivor within its deadline.
+ * A node dies under load: every caller of the surviving node's HTTP gets its answer, and a foreign
+ * application's {@link CapabilityClient} gets every answer from the survivor within its deadline.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterNodeLossTest {
 
-  /** The documented failures a caller may get instead of an answer. */
-  private static final Set<Integer> DOCUMENTED = Set.of(429, 502, 503, 504);
-  private static final long CLIENT_TIMEOUT_MILLIS = 8_000;
+  /** Room for the typed client's re-send: a quarter of it (5 s) is kept for asking a live node again. */
+  private static final long CLIENT_TIMEOUT_MILLIS = 20_000;
 
-  private Vertx clientVertx;
-  private LinqSimulator sim;
-  private WebClient web;
-  private ClusterFixture.Node a;
-  private ClusterFixture.Node b;
-  private Vertx foreign;
+  private ClusterFixture.Cluster cluster;
 
   @BeforeAll
   void startCluster() {
-    clientVertx = Vertx.vertx();
-    sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
-    web = ClusterFixture.web(clientVertx);
-    ClusterFixture.Pair pair = ClusterFixture.startPair(getClass(), sim, new JsonObject(), 1);
-    a = pair.a();
-    b = pair.b();
-    foreign = ClusterFixture.foreign(pair.name(), pair.ports().get(2), pair.ports());
-    eventually(Duration.ofSeconds(15), "three members", () -> a.cluster().members() == 3);
+    cluster = ClusterFixture.Cluster.start(getClass(), new JsonObject(), true);
   }
 
   @AfterAll
   void stopCluster() {
-    ClusterFixture.close(foreign);
-    ClusterFixture.close(b);
-    ClusterFixture.close(a);
-    if (web != null) {
-      web.close();
+    if (cluster != null) {
+      cluster.close();
     }
-    ClusterFixture.close(clientVertx);
   }
 
   @Test
-  @DisplayName("node B dies mid-load: A's HTTP callers are all answered, the foreign client's retries answer in time")
+  @DisplayName("node B dies mid-load: each of A's 40 HTTP callers gets its 200, each of the foreign client's 40 checks its answer")
   void nodeLossDuringLoad() {
+    LinqSimulator sim = cluster.sim();
     sim.latency(300, 100);
-    CapabilityClient client = CapabilityClient.create(foreign, 30_000);
+    CapabilityClient client = CapabilityClient.create(cluster.foreign(), 30_000);
+    List<String> httpAddresses = new ArrayList<>();
     List<Future<HttpResponse<Buffer>>> http = new ArrayList<>();
+    List<String> busAddresses = new ArrayList<>();
     List<Future<CheckResult>> bus = new ArrayList<>();
-    List<Long> busLatency = new ArrayList<>();
-    long start = System.nanoTime();
     for (int i = 0; i < 40; i++) {
-      http.add(ClusterFixture.checkAsync(web, a.httpPort(), ClusterFixture.phone(7, i), "X-Request-Timeout-Ms", "10000"));
-      long sent = System.nanoTime();
-      bus.add(client.check(CheckQuery.of(Service.IMESSAGE, ClusterFixture.phone(8, i)).withTimeout(CLIENT_TIMEOUT_MILLIS))
-          .onComplete(done -> {
-            synchronized (busLatency) {
-              busLatency.add((System.nanoTime() - sent) / 1_000_000);
-            }
-          }));
+      httpAddresses.add(ClusterFixture.phone(7, i));
+      http.add(ClusterFixture.checkAsync(cluster.web(), cluster.a().httpPort(), httpAddresses.get(i)));
+      busAddresses.add(ClusterFixture.phone(8, i));
+      bus.add(client.check(CheckQuery.of(Service.IMESSAGE, busAddresses.get(i)).withTimeout(CLIENT_TIMEOUT_MILLIS)));
     }
-    eventually(Duration.ofSeconds(5), "checks in flight upstream", () -> sim.stats().inFlight() >= 4);
+    until("checks in flight upstream", () -> sim.stats().inFlight() >= 4);
 
     // B crashes: its Hazelcast member is gone at once (no graceful leave), then its Vert.x closes
-    b.cluster().hazelcast().getLifecycleService().terminate();
-    b.vertx().close();
+    cluster.b().cluster().hazelcast().getLifecycleService().terminate();
+    cluster.b().vertx().close();
 
-    List<HttpResponse<Buffer>> responses = awaitLong(Future.join(http).map(all -> all.<HttpResponse<Buffer>>list()));
-    assertThat(responses).allSatisfy(r -> {
-      assertThat(r.statusCode()).isIn(200, 429, 502, 503, 504);
-      if (r.statusCode() != 200) {
-        assertThat(DOCUMENTED).contains(r.bodyAsJsonObject().getJsonObject("error").getInteger("status"));
-      }
-    });
-    Future<?> allBus = Future.join(bus);
-    try {
-      awaitLong(allBus);
-    } catch (AssertionError e) {
-      // reported below, check by check
+    // A's own HTTP adapters deliver to A's engine: B's death may slow them (the shared cache) but not fail them.
+    List<HttpResponse<Buffer>> responses = await(Future.join(http).map(all -> all.<HttpResponse<Buffer>>list()));
+    for (int i = 0; i < responses.size(); i++) {
+      HttpResponse<Buffer> response = responses.get(i);
+      assertThat(response.statusCode()).as("%s: %s", httpAddresses.get(i), response.bodyAsString()).isEqualTo(200);
+      assertThat(response.bodyAsJsonObject().getBoolean("available"))
+          .isEqualTo(LinqSimulator.expectedAvailable("iMessage", httpAddresses.get(i), 70));
     }
+    // The typed client fails a check at its deadline, so an answer is an answer in time; checks B had taken
+    // are asked again of a live node.
+    await(Future.join(bus).otherwiseEmpty());
     List<String> failures = new ArrayList<>();
     for (int i = 0; i < bus.size(); i++) {
       if (bus.get(i).failed()) {
-        failures.add(ClusterFixture.phone(8, i) + ": " + bus.get(i).cause());
+        failures.add(busAddresses.get(i) + ": " + bus.get(i).cause());
+      } else {
+        assertThat(bus.get(i).result().answer().available())
+            .isEqualTo(LinqSimulator.expectedAvailable("iMessage", busAddresses.get(i), 70));
       }
     }
     assertThat(failures).as("foreign client's failed checks").isEmpty();
-    synchronized (busLatency) {
-      assertThat(busLatency).allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(CLIENT_TIMEOUT_MILLIS + 1_000));
-    }
-    long okHttp = responses.stream().filter(r -> r.statusCode() == 200).count();
-    System.out.printf("node loss: %d/40 HTTP answers 200 on A, 40/40 bus answers, in %d ms%n", okHttp,
-        (System.nanoTime() - start) / 1_000_000);
   }
 }

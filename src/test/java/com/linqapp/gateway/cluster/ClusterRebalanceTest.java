@@ -1,15 +1,10 @@
 package com.linqapp.gateway.cluster;
 
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.linqapp.gateway.sim.LinqSimulator;
-import com.linqapp.gateway.sim.SimulatorOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -20,30 +15,24 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterRebalanceTest {
 
-  private Vertx clientVertx;
-  private LinqSimulator sim;
+  private ClusterFixture.Cluster cluster;
   private WebClient web;
   private ClusterFixture.Node a;
   private ClusterFixture.Node b;
 
   @BeforeAll
   void startCluster() {
-    clientVertx = Vertx.vertx();
-    sim = await(LinqSimulator.start(clientVertx, new SimulatorOptions()));
-    web = ClusterFixture.web(clientVertx);
-    ClusterFixture.Pair pair = ClusterFixture.startPair(getClass(), sim, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20), 0);
-    a = pair.a();
-    b = pair.b();
+    cluster = ClusterFixture.Cluster.start(getClass(), new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20), false);
+    web = cluster.web();
+    a = cluster.a();
+    b = cluster.b();
   }
 
   @AfterAll
   void stopCluster() {
-    ClusterFixture.close(b);
-    ClusterFixture.close(a);
-    if (web != null) {
-      web.close();
+    if (cluster != null) {
+      cluster.close();
     }
-    ClusterFixture.close(clientVertx);
   }
 
   private double rate(ClusterFixture.Node node) {
@@ -59,12 +48,12 @@ class ClusterRebalanceTest {
   @Test
   @DisplayName("LINQ_RATE_LIMIT_PER_SECOND=20 on two nodes: each paces at 10; when one leaves the survivor paces at 20")
   void splitAndRebalance() {
-    eventually(Duration.ofSeconds(10), "both nodes report 2 members and rate 10", () ->
+    until("both nodes report 2 members and rate 10", () ->
         members(a) == 2 && members(b) == 2 && rate(a) == 10.0 && rate(b) == 10.0);
 
     ClusterFixture.close(b);
 
-    eventually(Duration.ofSeconds(5), "the survivor reports rate 20", () -> rate(a) == 20.0);
+    until("the survivor reports rate 20", () -> rate(a) == 20.0);
     assertThat(members(a)).isEqualTo(1);
     assertThat(ClusterFixture.get(web, a.httpPort(), "/health/ready").statusCode()).isEqualTo(200);
     assertThat(ClusterFixture.check(web, a.httpPort(), ClusterFixture.phone(6, 1)).statusCode()).isEqualTo(200);

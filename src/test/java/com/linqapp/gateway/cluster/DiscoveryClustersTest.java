@@ -1,8 +1,7 @@
 package com.linqapp.gateway.cluster;
 
-import static com.linqapp.gateway.cluster.ClusterFixture.awaitLong;
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.bus.CapabilityBus;
@@ -131,7 +130,7 @@ class DiscoveryClustersTest {
   private void assertFormsOneCluster() {
     ClusterFixture.Node a = nodes.get(0);
     ClusterFixture.Node b = nodes.get(1);
-    eventually(Duration.ofSeconds(30), "both nodes see two members",
+    until("both nodes see two members",
         () -> a.cluster().members() == 2 && b.cluster().members() == 2);
 
     String phone = ClusterFixture.phone(7, 1);
@@ -143,9 +142,9 @@ class DiscoveryClustersTest {
     assertThat(sim.stats().requestsFor(phone)).isEqualTo(1);
 
     // With A's engine gone, a check sent on A's event bus can only be served by B's.
-    awaitLong(a.gateway().stopEngine());
+    await(a.gateway().stopEngine());
     String other = ClusterFixture.phone(7, 2);
-    Message<JsonObject> reply = awaitLong(a.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
+    Message<JsonObject> reply = await(a.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
         new JsonObject().put("service", "imessage").put("address", other), new DeliveryOptions().setSendTimeout(15_000)));
     assertThat(reply.body().getString("address")).isEqualTo(other);
     assertThat(reply.body().getBoolean("available")).isEqualTo(LinqSimulator.expectedAvailable("imessage", other, 70));

@@ -23,7 +23,11 @@ import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-/** The dispatcher on virtual time: exact send times, no sleeping. */
+/**
+ * The dispatcher on virtual time: exact send times, no sleeping. The README's figures (the bulk lane's
+ * fifth, the default retries and their backoff, a line's 5-minute RCS rest, an interactive check's wait
+ * during a paced flood) are asserted here, where they are exact.
+ */
 class DispatcherTest {
 
   private final FakeScheduler clock = new FakeScheduler();
@@ -50,18 +54,38 @@ class DispatcherTest {
   }
 
   private Dispatcher perLineDispatcher(SendPacer.Factory pacers) {
+    return perLineDispatcher(new EngineOptions(100, 16, 3, 100, 2_000, 5, 0.2, true, 60_000), pacers);
+  }
+
+  private Dispatcher perLineDispatcher(EngineOptions options, SendPacer.Factory pacers) {
     linq.probeAnswers(new LinqOutcome.SenderLines(LINES, null));
-    Dispatcher dispatcher = new Dispatcher(new EngineOptions(100, 16, 3, 100, 2_000, 5, 0.2, true, 60_000), linq,
-        clock, failures -> 100L * failures, failures -> 1_000, pacers, recorder(), request -> null);
+    Dispatcher dispatcher = new Dispatcher(options, linq, clock, failures -> 100L * failures, failures -> 1_000, pacers,
+        recorder(), request -> null);
     dispatcher.verifyCredentials();
     return dispatcher;
+  }
+
+  /** The gateway's defaults ({@link EngineOptions#of}), whose figures the README gives. */
+  private static EngineOptions defaults(boolean perLineLimit) {
+    return EngineOptions.of(100, 16, EngineOptions.DEFAULT_MAX_ATTEMPTS, perLineLimit);
   }
 
   private static final List<String> LINES = List.of("+12025550101", "+12025550102", "+12025550103");
 
   private CheckRequest check(int i, long timeoutMillis) {
-    return new CheckRequest(Service.IMESSAGE, "+1202555" + String.format("%04d", i), null,
-        clock.now() + timeoutMillis, Priority.INTERACTIVE, Freshness.DEFAULT, "req-" + i, "test");
+    return check(i, timeoutMillis, Priority.INTERACTIVE, Service.IMESSAGE);
+  }
+
+  private CheckRequest check(int i, long timeoutMillis, Priority lane, Service service) {
+    return new CheckRequest(service, "+1202555" + String.format("%04d", i), null, clock.now() + timeoutMillis, lane,
+        Freshness.DEFAULT, "req-" + i, "test");
+  }
+
+  /** The last request sent, answered now. */
+  private ScriptedLinq.Call answerLast() {
+    ScriptedLinq.Call call = linq.calls.get(linq.calls.size() - 1);
+    call.settle(answer(call.address, true));
+    return call;
   }
 
   private static LinqOutcome answer(String address, boolean available) {
@@ -509,5 +533,142 @@ class DispatcherTest {
     assertThat(linq.calls).extracting(c -> c.address).doesNotContain("+12025550001");
     linq.calls.get(1).settle(answer("+12025550002", true));
     assertThat(other.succeeded()).isTrue();
+  }
+
+  // ---- the README's figures --------------------------------------------------------------------------------
+
+  @Test
+  @DisplayName("during a bulk flood paced at 40/s, interactive checks take the next sends, 1/rate apart, but for every fifth, which bulk keeps; the flood still goes at the limit")
+  void interactiveChecksOvertakeAPacedBulkFlood() {
+    Dispatcher dispatcher = dispatcher(1_000, 1_000, SendPacer.fixed(40, 1));
+    for (int i = 0; i < 200; i++) {
+      dispatcher.submit(check(i, 60_000, Priority.BULK, Service.IMESSAGE));
+    }
+    clock.advance(500);
+    assertThat(linq.calls).as("one send every 25 ms from 0 to 500").hasSize(21);
+
+    List<Future<CheckResult>> interactive = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      interactive.add(dispatcher.submit(check(1_000 + i, 2_000)));
+    }
+    clock.advance(250);
+    List<ScriptedLinq.Call> next = linq.calls.subList(21, 31);
+    assertThat(next).extracting(c -> c.sentAt).containsExactly(525L, 550L, 575L, 600L, 625L, 650L, 675L, 700L, 725L,
+        750L);
+    assertThat(next.stream().map(c -> c.address.compareTo("+12025551000") >= 0 ? "I" : "B").reduce("", String::concat))
+        .as("lanes").isEqualTo("IIIIBIIIIB");
+    next.stream().filter(c -> c.address.compareTo("+12025551000") >= 0).forEach(c -> c.settle(answer(c.address, true)));
+    assertThat(interactive).allSatisfy(f -> assertThat(f.succeeded()).isTrue());
+
+    clock.advance(10_000);
+    assertThat(linq.calls).hasSize(208);
+    assertThat(linq.calls.get(207).sentAt).as("208 sends at 40/s: the last at 207 x 25 ms").isEqualTo(5_175);
+  }
+
+  @Test
+  @DisplayName("transient faults at the defaults: 6 attempts, each retry after full-jitter backoff from 100 ms doubling (at most 2 s), then 502/9003")
+  void transientFaultsFollowTheDefaultBackoff() {
+    double topOfJitter = Math.nextDown(1.0);
+    Dispatcher dispatcher = new Dispatcher(defaults(false), linq, clock,
+        BackoffPolicy.exponentialFullJitter(EngineOptions.DEFAULT_BACKOFF_BASE_MILLIS,
+            EngineOptions.DEFAULT_BACKOFF_CAP_MILLIS, () -> topOfJitter),
+        failures -> 1_000, SendPacer::unlimited, recorder(), request -> null);
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000));
+    long[] backoffs = {100, 200, 400, 800, 1_600};
+    for (int retry = 0; retry < backoffs.length; retry++) {
+      linq.calls.get(retry).settle(LinqOutcome.TransientFault.of(Kind.SERVER_ERROR, "HTTP 500"));
+      clock.advance(backoffs[retry] - 1);
+      assertThat(linq.calls).as("retry %d not before its backoff", retry + 1).hasSize(retry + 1);
+      clock.advance(1);
+      assertThat(linq.calls).as("retry %d after %d ms", retry + 1, backoffs[retry]).hasSize(retry + 2);
+    }
+    assertThat(linq.calls).extracting(c -> c.sentAt).containsExactly(0L, 100L, 300L, 700L, 1_500L, 3_100L);
+    assertThat(result.isComplete()).isFalse();
+    linq.calls.get(5).settle(LinqOutcome.TransientFault.of(Kind.SERVER_ERROR, "HTTP 500"));
+    assertThat(linq.calls).as("no seventh attempt").hasSize(EngineOptions.DEFAULT_MAX_ATTEMPTS);
+    CheckException error = failureOf(result);
+    assertThat(error.status()).isEqualTo(502);
+    assertThat(error.code()).isEqualTo(9003);
+  }
+
+  @Test
+  @DisplayName("the backoff's ceiling doubles from 100 ms and stops at 2 s")
+  void defaultBackoffCeilings() {
+    BackoffPolicy top = BackoffPolicy.exponentialFullJitter(EngineOptions.DEFAULT_BACKOFF_BASE_MILLIS,
+        EngineOptions.DEFAULT_BACKOFF_CAP_MILLIS, () -> Math.nextDown(1.0));
+    assertThat(List.of(1, 2, 3, 4, 5, 6, 7)).extracting(top::delayMillis)
+        .containsExactly(100L, 200L, 400L, 800L, 1_600L, 2_000L, 2_000L);
+  }
+
+  @Test
+  @DisplayName("per-line limits: during a 3 s pause of one line every check goes at once to the others; at 3 s the line takes checks again")
+  void aPausedLineIsSkippedForItsPauseOnly() {
+    Dispatcher dispatcher = perLineDispatcher(SendPacer::unlimited);
+    dispatcher.submit(check(0, 60_000));
+    ScriptedLinq.Call throttled = linq.calls.get(0);
+    throttled.settle(new LinqOutcome.RateLimited(3_000, null));
+    assertThat(answerLast().from).as("requeued and sent at once on another line").isNotEqualTo(throttled.from);
+
+    for (int i = 1; i < 30; i++) { // a check every 100 ms while the pause lasts
+      clock.advance(100);
+      dispatcher.submit(check(i, 60_000));
+      ScriptedLinq.Call call = answerLast();
+      assertThat(call.sentAt).as("check %d sent at once", i).isEqualTo(clock.now());
+      assertThat(call.from).as("check %d", i).isNotEqualTo(throttled.from);
+    }
+    assertThat(linq.calls).hasSize(31);
+
+    clock.advance(100);
+    assertThat(clock.now()).isEqualTo(3_000);
+    for (int i = 30; i < 33; i++) {
+      dispatcher.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls.subList(31, 34)).extracting(c -> c.from).containsExactlyInAnyOrderElementsOf(LINES);
+  }
+
+  @Test
+  @DisplayName("an RCS sender-line fault at the defaults: retried on another line, and that line rests from RCS for 5 minutes (not from iMessage)")
+  void faultyLineRestsFromRcsForFiveMinutes() {
+    Dispatcher dispatcher = perLineDispatcher(defaults(true), SendPacer::unlimited);
+    Future<CheckResult> result = dispatcher.submit(check(0, 60_000, Priority.INTERACTIVE, Service.RCS));
+    String faulty = linq.calls.get(0).from;
+    linq.calls.get(0).settle(new LinqOutcome.SenderLineFault(4009, "line down", null));
+    assertThat(answerLast().from).isNotEqualTo(faulty);
+    assertThat(result.succeeded()).isTrue();
+
+    clock.advance(EngineOptions.DEFAULT_SENDER_LINE_REST_MILLIS - 1);
+    assertThat(EngineOptions.DEFAULT_SENDER_LINE_REST_MILLIS).isEqualTo(5 * 60_000);
+    for (int i = 1; i <= 6; i++) {
+      dispatcher.submit(check(i, 60_000, Priority.INTERACTIVE, Service.RCS));
+      assertThat(answerLast().from).as("RCS check %d, 1 ms before the rest ends", i).isNotEqualTo(faulty);
+    }
+    List<String> imessage = new ArrayList<>();
+    for (int i = 7; i < 10; i++) {
+      dispatcher.submit(check(i, 60_000));
+      imessage.add(answerLast().from);
+    }
+    assertThat(imessage).as("iMessage still uses the line").contains(faulty);
+
+    clock.advance(1);
+    List<String> rcs = new ArrayList<>();
+    for (int i = 10; i < 13; i++) {
+      dispatcher.submit(check(i, 60_000, Priority.INTERACTIVE, Service.RCS));
+      rcs.add(answerLast().from);
+    }
+    assertThat(rcs).as("after 5 minutes the line takes RCS again").contains(faulty);
+  }
+
+  @Test
+  @DisplayName("a check whose caller named the line gets that line's RCS fault: 503 with the default Retry-After of 5 s")
+  void senderLineFaultOnNamedLineIsTheCallersAnswer() {
+    Dispatcher dispatcher = perLineDispatcher(defaults(true), SendPacer::unlimited);
+    Future<CheckResult> result = dispatcher.submit(new CheckRequest(Service.RCS, "+12025550042", LINES.get(2),
+        clock.now() + 60_000, Priority.INTERACTIVE, Freshness.DEFAULT, "req-named", "test"));
+    linq.calls.get(0).settle(new LinqOutcome.SenderLineFault(4009, "line down", null));
+    CheckException error = failureOf(result);
+    assertThat(error.status()).isEqualTo(503);
+    assertThat(error.code()).isEqualTo(4009);
+    assertThat(error.retryAfterSeconds()).isEqualTo(EngineOptions.DEFAULT_SENDER_LINE_RETRY_AFTER_SECONDS).isEqualTo(5);
+    assertThat(linq.calls).hasSize(1);
   }
 }

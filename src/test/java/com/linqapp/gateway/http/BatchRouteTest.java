@@ -1,13 +1,13 @@
 package com.linqapp.gateway.http;
 
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.batch.BatchRunner;
 import com.linqapp.gateway.sim.LinqSimulator;
-import com.linqapp.gateway.sim.SimulatorOptions;
 import com.linqapp.gateway.support.GatewayHarness;
+import com.linqapp.gateway.support.GatewayTestBase;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -19,36 +19,30 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code POST /v1/capability/batch} against the real gateway and simulator, in-process. */
-@ExtendWith(VertxExtension.class)
-class BatchRouteTest {
+class BatchRouteTest extends GatewayTestBase {
 
-  private GatewayHarness gw;
   private HttpClient http;
 
   @AfterEach
-  void close() {
+  void closeClient() {
     if (http != null) {
       await(http.close());
     }
-    if (gw != null) {
-      gw.close();
-    }
   }
 
-  private GatewayHarness start(Vertx vertx, JsonObject overrides) {
-    gw = GatewayHarness.start(vertx, new SimulatorOptions(), overrides);
+  @Override
+  protected GatewayHarness start(Vertx vertx, JsonObject overrides) {
+    super.start(vertx, overrides);
     http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(gw.port()));
     return gw;
   }
@@ -161,24 +155,29 @@ class BatchRouteTest {
   void slowReaderKeepsTheWindowBounded(Vertx vertx) {
     // The engine would allow 200 in flight: only the batch's window keeps it at 64.
     start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 200));
-    gw.sim().latency(20, 10);
+    gw.sim().hold(); // until the window is full
     int n = 1500;
     StringBuilder body = new StringBuilder();
     for (int i = 0; i < n; i++) {
       body.append("{\"address\":\"").append(phone(i)).append("\"}\n");
     }
     AtomicInteger reads = new AtomicInteger();
-    Buffer received = await(http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(BatchHandler.ROUTE)
+    Future<Buffer> received = http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(BatchHandler.ROUTE)
             .putHeader("Authorization", "Bearer " + GatewayHarness.KEY_A))
         .compose(req -> {
           req.setChunked(true);
           req.end(body.toString());
           return req.response();
         })
-        .compose(response -> slowRead(vertx, response, reads)));
-    Map<Long, JsonObject> answers = byIndex(lines(received));
+        .compose(response -> slowRead(vertx, response, reads));
+    until("the window's checks at Linq", () -> gw.sim().held().size() == BatchRunner.DEFAULT_WINDOW);
+    assertThat(gw.engineStatus().getInteger("waiting")).as("nothing submitted beyond the window")
+        .isEqualTo(BatchRunner.DEFAULT_WINDOW);
+    await(gw.sim().releaseAll());
+
+    Map<Long, JsonObject> answers = byIndex(lines(await(received)));
     assertThat(answers).hasSize(n);
-    assertThat(gw.sim().stats().maxInFlight()).isGreaterThan(1).isLessThanOrEqualTo(BatchRunner.DEFAULT_WINDOW);
+    assertThat(gw.sim().stats().maxInFlight()).isEqualTo(BatchRunner.DEFAULT_WINDOW);
     assertThat(gw.sim().stats().checkRequests()).isEqualTo(n);
   }
 
@@ -204,50 +203,38 @@ class BatchRouteTest {
 
   @Test
   void disconnectStopsSpending(Vertx vertx) {
-    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 200));
-    gw.sim().latency(50, 0);
+    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 4));
+    gw.sim().hold(); // 4 checks at Linq, the rest of the window queued behind them
     int n = 3000;
     StringBuilder body = new StringBuilder();
     for (int i = 0; i < n; i++) {
       body.append("{\"address\":\"").append(phone(i)).append("\"}\n");
     }
-    AtomicInteger received = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<HttpConnection> connection = new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<HttpConnection> connection = new AtomicReference<>();
     await(http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(BatchHandler.ROUTE)
             .putHeader("Authorization", "Bearer " + GatewayHarness.KEY_A))
-        .compose(req -> {
+        .map(req -> {
           req.setChunked(true);
           req.write(body.toString());
           connection.set(req.connection());
-          return req.response();
-        })
-        .onSuccess(response -> response.handler(chunk -> received.addAndGet(count(chunk)))));
-    eventually(Duration.ofSeconds(10), "some answers", () -> received.get() >= 100);
+          return req;
+        }));
+    int window = BatchRunner.DEFAULT_WINDOW;
+    until("the window submitted: 4 at Linq, the rest queued, waiting to be sent", () -> {
+      JsonObject engine = gw.engineStatus();
+      return engine.getInteger("inFlight") == 4 && engine.getInteger("queued") == window - 4;
+    });
+
     await(connection.get().close());
+    until("the client's checks withdrawn", () -> {
+      JsonObject engine = gw.engineStatus();
+      return engine.getInteger("waiting") == 0 && engine.getInteger("queued") == 0;
+    });
+    await(gw.sim().releaseAll());
+    until("the 4 calls at Linq ended", () -> gw.engineStatus().getInteger("inFlight") == 0);
 
-    eventually(Duration.ofSeconds(5), "in-flight checks done", () -> gw.sim().stats().inFlight() == 0);
-    long spent = gw.sim().stats().checkRequests();
-    sleep(700);
-    assertThat(gw.sim().stats().checkRequests()).as("no spending after the client left").isEqualTo(spent);
-    assertThat(spent).isLessThan(n / 2);
-  }
-
-  private static int count(Buffer chunk) {
-    int lines = 0;
-    for (int i = 0; i < chunk.length(); i++) {
-      if (chunk.getByte(i) == '\n') {
-        lines++;
-      }
-    }
-    return lines;
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    assertThat(gw.sim().stats().checkRequests()).as("only the checks already at Linq when the client left").isEqualTo(4);
+    assertThat(gw.engineStatus().getInteger("queued")).isZero();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.RCS_ROUTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Await;
 import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -46,7 +47,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HostileInputTest {
 
   private static final String PHONE = "+12025550143";
-  private static final int READ_TIMEOUT_MILLIS = 10_000;
+  private static final int READ_TIMEOUT_MILLIS = (int) Await.LIMIT.toMillis();
 
   private static Vertx vertx;
   private static GatewayHarness gw;
@@ -63,7 +64,7 @@ class HostileInputTest {
       gw.close();
     }
     if (vertx != null) {
-      GatewayHarness.await(vertx.close());
+      Await.await(vertx.close());
     }
   }
 

@@ -1,29 +1,27 @@
 package com.linqapp.gateway.http;
 
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
-import static com.linqapp.gateway.support.GatewayHarness.await;
+import static com.linqapp.gateway.support.GatewayHarness.checkWith;
 import static com.linqapp.gateway.support.GatewayHarness.envelopeError;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
 import com.linqapp.gateway.support.GatewayHarness;
+import com.linqapp.gateway.support.GatewayTestBase;
+import com.linqapp.gateway.support.Ports;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.KeyStoreOptions;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.junit5.VertxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -31,36 +29,29 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Linq misbehaving below the real gateway: every accepted check gets the right answer or the documented error
- * within its deadline, and the engine's in-flight count ({@code GET /health}, engine check) returns to zero.
- * (Credentials rejection and recovery on {@code /health} is covered by {@link LinqCompatibleRouteTest}.)
+ * Linq misbehaving below the real gateway: every accepted check gets exactly one answer, the right one or
+ * the documented error, and the engine's in-flight count and queue return to zero. (That each comes by its
+ * deadline is asserted on virtual time in {@code DispatcherTest}; here deadlines are roomy, so that a busy
+ * machine cannot turn a 502 into a 504.) Credentials rejection and recovery on {@code /health} is covered by
+ * {@link LinqCompatibleRouteTest}.
  */
-@ExtendWith(VertxExtension.class)
-class UpstreamFaultsTest {
+class UpstreamFaultsTest extends GatewayTestBase {
 
-  /** Answers may come this much after the deadline: timer and scheduling slack on a busy 2-core machine. */
-  private static final long SLACK_MILLIS = 1_000;
   private static final int CALLERS = 6;
   private static final int SIM_AVAILABLE_PERCENT = 70;
+  private static final long ROOMY_DEADLINE_MILLIS = 30_000;
   private static final String STORE_PASSWORD = "changeit";
 
-  private GatewayHarness gw;
-  /** Callers' own client: the harness's pools 5 connections, which would hold a 6th caller back client-side. */
-  private WebClient callers;
   private final List<LinqSimulator> extraSims = new ArrayList<>();
 
   @AfterEach
-  void close() {
-    if (callers != null) {
-      callers.close();
-    }
+  void closeExtraSimulators() {
     for (LinqSimulator sim : extraSims) {
       try {
         await(sim.close());
@@ -68,32 +59,28 @@ class UpstreamFaultsTest {
         // closed by the test
       }
     }
-    if (gw != null) {
-      gw.close();
-    }
   }
 
-  /** One caller's outcome. */
+  /** One caller's outcome, and how long it took. */
   record Outcome(String address, int status, Integer code, String body, long millis) {
   }
 
   /** {@link #CALLERS} concurrent checks of distinct addresses ({@code prefix} + one digit: "+1" and 9 digits), each with {@code X-Request-Timeout-Ms: deadline}. */
   private List<Outcome> concurrentChecks(String prefix, long deadlineMillis) {
-    if (callers == null) {
-      callers = WebClient.create(gw.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
-          .setDefaultPort(gw.port()).setKeepAlive(false), new PoolOptions().setHttp1MaxSize(4 * CALLERS));
-    }
+    WebClient callers = gw.wideClient(CALLERS);
     List<Future<Outcome>> calls = new ArrayList<>();
     for (int i = 0; i < CALLERS; i++) {
       String address = prefix + i;
       long start = System.nanoTime();
-      calls.add(callers.post(IMESSAGE_ROUTE).putHeader("Authorization", "Bearer " + GatewayHarness.KEY_A)
-          .putHeader("Content-Type", "application/json")
-          .putHeader("X-Request-Timeout-Ms", String.valueOf(deadlineMillis))
-          .sendBuffer(new JsonObject().put("address", address).toBuffer())
+      calls.add(checkWith(callers, GatewayHarness.KEY_A, IMESSAGE_ROUTE, address,
+              "X-Request-Timeout-Ms", String.valueOf(deadlineMillis))
           .map(response -> outcome(address, response, start)));
     }
     return await(Future.all(calls)).list();
+  }
+
+  private List<Outcome> concurrentChecks(String prefix) {
+    return concurrentChecks(prefix, ROOMY_DEADLINE_MILLIS);
   }
 
   private static Outcome outcome(String address, HttpResponse<Buffer> response, long startNanos) {
@@ -102,11 +89,10 @@ class UpstreamFaultsTest {
     return new Outcome(address, response.statusCode(), code, response.bodyAsString(), millis);
   }
 
-  private static void assertAllAnswered(List<Outcome> outcomes, int status, Integer code, long deadlineMillis) {
+  private static void assertAllAnswered(List<Outcome> outcomes, int status, Integer code) {
     assertThat(outcomes).hasSize(CALLERS).allSatisfy(outcome -> {
       assertThat(outcome.status()).as("%s", outcome).isEqualTo(status);
       assertThat(outcome.code()).as("%s", outcome).isEqualTo(code);
-      assertThat(outcome.millis()).as("%s answered within its deadline", outcome).isLessThanOrEqualTo(deadlineMillis + SLACK_MILLIS);
       if (status == 200) {
         JsonObject body = new JsonObject(outcome.body());
         assertThat(body.getString("address")).isEqualTo(outcome.address());
@@ -116,22 +102,11 @@ class UpstreamFaultsTest {
     });
   }
 
-  /** The engine check's data on {@code GET /health} (served whether the report is UP or DOWN). */
-  static JsonObject engineStatus(GatewayHarness gw) {
-    JsonArray checks = gw.get("/health").bodyAsJsonObject().getJsonArray("checks");
-    for (int i = 0; i < checks.size(); i++) {
-      JsonObject check = checks.getJsonObject(i);
-      if ("engine".equals(check.getString("id"))) {
-        return check.getJsonObject("data", new JsonObject());
-      }
-    }
-    throw new AssertionError("no engine check on /health: " + checks);
-  }
-
-  static void assertDrained(GatewayHarness gw) {
-    eventually(Duration.ofSeconds(5), "engine in-flight and queue back to 0", () -> {
-      JsonObject engine = engineStatus(gw);
-      return engine.getInteger("inFlight", -1) == 0 && engine.getInteger("queued", -1) == 0;
+  /** The engine's calls to Linq all ended and its queue is empty (a hung call ends at its own timeout, after its caller's answer). */
+  private void assertDrained() {
+    until("engine in-flight and queue back to 0", () -> {
+      JsonObject engine = gw.engineStatus();
+      return engine.getInteger("inFlight") == 0 && engine.getInteger("queued") == 0;
     });
   }
 
@@ -139,45 +114,64 @@ class UpstreamFaultsTest {
 
   static Stream<Arguments> persistentFaults() {
     return Stream.of(
-        Arguments.of("hangs", Fault.hang(), 1_500L, 504, 9004),
-        Arguments.of("resets mid-body", Fault.resetMidBody(), 8_000L, 502, 9003),
-        Arguments.of("resets before answering", Fault.reset(), 8_000L, 502, 9003),
-        Arguments.of("answers garbage", Fault.garbage(), 8_000L, 502, 9003),
-        Arguments.of("answers 500", Fault.error500(), 8_000L, 502, 9003));
+        Arguments.of("resets mid-body", Fault.resetMidBody(), 502, 9003),
+        Arguments.of("resets before answering", Fault.reset(), 502, 9003),
+        Arguments.of("answers garbage", Fault.garbage(), 502, 9003),
+        Arguments.of("answers 500", Fault.error500(), 502, 9003));
   }
 
-  @ParameterizedTest(name = "Linq {0} -> {3}/{4}")
+  @ParameterizedTest(name = "Linq {0} -> {2}/{3}")
   @MethodSource("persistentFaults")
-  @DisplayName("while Linq misbehaves on every request, each check gets the documented error by its deadline; then Linq recovers and so do checks")
-  void persistentFault(String what, Fault fault, long deadlineMillis, int status, int code, Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new JsonObject());
+  @DisplayName("while Linq misbehaves on every request, each check gets the documented error after its attempts; then Linq recovers and so do checks")
+  void persistentFault(String what, Fault fault, int status, int code, Vertx vertx) {
+    start(vertx);
     gw.sim().failNext(fault, 1_000);
 
-    List<Outcome> outcomes = concurrentChecks("+1202555100", deadlineMillis);
+    List<Outcome> outcomes = concurrentChecks("+1202555100");
 
-    assertAllAnswered(outcomes, status, code, deadlineMillis);
-    assertThat(gw.sim().stats().checkRequests()).as("Linq was tried").isGreaterThanOrEqualTo(CALLERS);
-    assertDrained(gw);
+    assertAllAnswered(outcomes, status, code);
+    assertThat(gw.sim().stats().checkRequests()).as("every attempt reached Linq")
+        .isEqualTo((long) CALLERS * gw.config().maxAttempts());
+    assertRecovers();
+  }
+
+  /** Linq behaves again: so do checks, and the engine drains again. */
+  private void assertRecovers() {
+    assertDrained();
     gw.sim().noFaults();
-    assertAllAnswered(concurrentChecks("+1202555200", 5_000), 200, null, 5_000);
-    assertDrained(gw);
+    assertAllAnswered(concurrentChecks("+1202555200"), 200, null);
+    assertDrained();
+  }
+
+  @Test
+  @DisplayName("while Linq never answers, each check gets 504/9004 at its deadline, not before; then Linq recovers and so do checks")
+  void silentLinq(Vertx vertx) {
+    start(vertx);
+    gw.sim().failNext(Fault.hang(), 1_000);
+
+    List<Outcome> outcomes = concurrentChecks("+1202555100", 1_500);
+
+    assertAllAnswered(outcomes, 504, 9004);
+    assertThat(outcomes).allSatisfy(o -> assertThat(o.millis()).as("%s", o).isGreaterThanOrEqualTo(1_500));
+    assertRecovers();
   }
 
   @Test
   @DisplayName("Linq answering byte by byte is still a correct 200 within a roomy deadline, and 504/9004 at a short one")
   void slowAnswers(Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new SimulatorOptions().setSlowByteDelayMillis(20), new JsonObject());
+    start(vertx, new SimulatorOptions().setSlowByteDelayMillis(20), new JsonObject());
     gw.sim().failNext(Fault.slow(), CALLERS);
 
-    List<Outcome> roomy = concurrentChecks("+1202555300", 6_000);
+    List<Outcome> roomy = concurrentChecks("+1202555300");
 
-    assertAllAnswered(roomy, 200, null, 6_000);
+    assertAllAnswered(roomy, 200, null);
+    // Each of a body's ~40 bytes comes 20 ms after the previous one.
     assertThat(roomy).allSatisfy(o -> assertThat(o.millis()).as("a slow answer takes ~1 s").isGreaterThan(500));
     assertThat(gw.sim().stats().slow()).isEqualTo(CALLERS);
 
     gw.sim().slowRate(1.0);
-    assertAllAnswered(concurrentChecks("+1202555310", 300), 504, 9004, 300);
-    assertDrained(gw);
+    assertAllAnswered(concurrentChecks("+1202555310", 300), 504, 9004);
+    assertDrained();
   }
 
   /**
@@ -205,8 +199,8 @@ class UpstreamFaultsTest {
     assertThat(next.statusCode()).as(next.bodyAsString()).isEqualTo(200);
     assertThat(next.bodyAsJsonObject().getString("address")).isEqualTo("+12025550102");
     assertThat(gw.sim().stats().slow()).as("Linq trickled the first answer").isEqualTo(1);
-    assertDrained(gw);
-    eventually(Duration.ofSeconds(5), "Linq sees no request left", () -> gw.sim().stats().inFlight() == 0);
+    assertDrained();
+    until("Linq sees no request left", () -> gw.sim().stats().inFlight() == 0);
   }
 
   // ---- Linq unreachable -----------------------------------------------------------------------------------
@@ -214,31 +208,30 @@ class UpstreamFaultsTest {
   @Test
   @DisplayName("Linq refusing connections (a closed port) is 502/9003 within the deadline")
   void connectionRefused(Vertx vertx) {
-    int closedPort = GatewayHarness.freePort();
-    gw = GatewayHarness.start(vertx, new JsonObject()
-        .put("LINQ_API_V3_BASE_URL", "http://127.0.0.1:" + closedPort + "/api/partner"));
+    int closedPort = Ports.free();
+    start(vertx, new JsonObject().put("LINQ_API_V3_BASE_URL", "http://127.0.0.1:" + closedPort + "/api/partner"));
 
-    assertAllAnswered(concurrentChecks("+1202555400", 8_000), 502, 9003, 8_000);
+    assertAllAnswered(concurrentChecks("+1202555400"), 502, 9003);
     assertThat(gw.sim().stats().checkRequests()).isZero();
-    assertDrained(gw);
+    assertDrained();
   }
 
   @Test
   @DisplayName("Linq going away fails checks cleanly within their deadlines; back on the same port, checks succeed again")
   void linqGoesAwayAndComesBack(Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new JsonObject());
-    assertAllAnswered(concurrentChecks("+1202555500", 5_000), 200, null, 5_000);
+    start(vertx);
+    assertAllAnswered(concurrentChecks("+1202555500"), 200, null);
     int port = gw.sim().port();
 
     await(gw.sim().close());
-    assertAllAnswered(concurrentChecks("+1202555510", 4_000), 502, 9003, 4_000);
-    assertDrained(gw);
+    assertAllAnswered(concurrentChecks("+1202555510"), 502, 9003);
+    assertDrained();
 
     LinqSimulator back = await(LinqSimulator.start(vertx, new SimulatorOptions().setPort(port)));
     extraSims.add(back);
-    assertAllAnswered(concurrentChecks("+1202555520", 5_000), 200, null, 5_000);
+    assertAllAnswered(concurrentChecks("+1202555520"), 200, null);
     assertThat(back.stats().answered()).isEqualTo(CALLERS);
-    assertDrained(gw);
+    assertDrained();
   }
 
   // ---- TLS ------------------------------------------------------------------------------------------------
@@ -267,12 +260,12 @@ class UpstreamFaultsTest {
   @Test
   @DisplayName("Linq over TLS with an untrusted (self-signed) certificate is refused: 502/9003, never trusted, nothing sent")
   void untrustedCertificateIsRejected(Vertx vertx, @TempDir Path dir) throws Exception {
-    gw = GatewayHarness.start(vertx, tlsSimulator(selfSignedStore(dir)), new JsonObject());
+    start(vertx, tlsSimulator(selfSignedStore(dir)), new JsonObject());
     assertThat(gw.sim().baseUrl()).startsWith("https://127.0.0.1:");
 
-    assertAllAnswered(concurrentChecks("+1202555600", 6_000), 502, 9003, 6_000);
+    assertAllAnswered(concurrentChecks("+1202555600"), 502, 9003);
     assertThat(gw.sim().stats().checkRequests()).as("no request got through the failed handshake").isZero();
-    assertDrained(gw);
+    assertDrained();
   }
 
   @Test
@@ -288,9 +281,9 @@ class UpstreamFaultsTest {
     System.setProperty(names[1], STORE_PASSWORD);
     System.setProperty(names[2], "PKCS12");
     try {
-      gw = GatewayHarness.start(vertx, tlsSimulator(store), new JsonObject());
+      start(vertx, tlsSimulator(store), new JsonObject());
 
-      assertAllAnswered(concurrentChecks("+1202555700", 6_000), 200, null, 6_000);
+      assertAllAnswered(concurrentChecks("+1202555700"), 200, null);
       assertThat(gw.sim().stats().answered()).isEqualTo(CALLERS);
     } finally {
       for (int i = 0; i < names.length; i++) {

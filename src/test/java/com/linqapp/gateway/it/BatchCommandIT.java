@@ -1,9 +1,12 @@
 package com.linqapp.gateway.it;
 
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Await;
+import com.linqapp.gateway.it.support.CommandTestBase;
 import com.linqapp.gateway.it.support.JarProcess;
-import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.support.GatewayHarness;
@@ -13,41 +16,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code batch}: the real jar against a simulator (or an in-test gateway), files and exit codes as users see them. */
-class BatchCommandIT {
-
-  @TempDir
-  Path workDir;
-
-  Sim sim;
-  JarProcess process;
-
-  @BeforeEach
-  void startSimulator() {
-    sim = new Sim();
-  }
-
-  @AfterEach
-  void stop() {
-    if (process != null) {
-      process.close();
-    }
-    sim.close();
-  }
-
-  private Map<String, String> env() {
-    return Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", sim.apiKey());
-  }
+class BatchCommandIT extends CommandTestBase {
 
   static String phone(int i) {
     return String.format("+1202%07d", 5_550_000 + i);
@@ -112,7 +88,7 @@ class BatchCommandIT {
         + "x,not-an-address\r\n"
         + "\"quote \"\"q\"\"\",\"+12025550143\"\r\n"
         + "y,+12025550144");
-    process = JarProcess.run(workDir, "batch-csv", env(), "batch", "--input", "in.csv", "--output", "out.csv");
+    process = JarProcess.run(workDir, "batch-csv", simulatorEnv(), "batch", "--input", "in.csv", "--output", "out.csv");
 
     assertThat(process.exitCode()).as(process.logs()).isZero();
     Map<Integer, List<String>> rows = csvRows(workDir.resolve("out.csv"));
@@ -134,7 +110,7 @@ class BatchCommandIT {
   @Test
   void csvWithoutHeaderAndRcs() throws IOException {
     write("in.csv", "+12025550143,first\n+12025550144\njane@example.com\n");
-    process = JarProcess.run(workDir, "batch-noheader", env(),
+    process = JarProcess.run(workDir, "batch-noheader", simulatorEnv(),
         "batch", "--service", "rcs", "--input", "in.csv", "--output", "out.csv");
 
     assertThat(process.exitCode()).as(process.logs()).isZero();
@@ -148,7 +124,7 @@ class BatchCommandIT {
   void ndjsonInAndOut() throws IOException {
     write("in.ndjson", "{\"address\":\"+12025550143\"}\r\n\n{\"address\":\"+12025550144\",\"service\":\"rcs\"}\n"
         + "not json\n{\"address\":\"+12025550143\"}\n");
-    process = JarProcess.run(workDir, "batch-ndjson", env(), "batch", "--input", "in.ndjson", "--output", "out.ndjson");
+    process = JarProcess.run(workDir, "batch-ndjson", simulatorEnv(), "batch", "--input", "in.ndjson", "--output", "out.ndjson");
 
     assertThat(process.exitCode()).as(process.logs()).isZero();
     Map<Long, JsonObject> lines = new HashMap<>();
@@ -171,26 +147,25 @@ class BatchCommandIT {
       csv.append(phone(i % 250)).append('\n'); // 50 repeated addresses too
     }
     write("in.csv", csv.toString());
-    sim.simulator.latency(100, 0);
-    Map<String, String> slow = new HashMap<>(env());
-    slow.put("LINQ_MAX_CONCURRENCY", "4");
-    process = JarProcess.start(workDir, "batch-interrupted", slow, "batch", "--input", "in.csv", "--output", "out.csv");
+    // Linq answers the first 40 checks and holds the rest: the run is interrupted with exactly 40 rows done.
+    sim.simulator.hold();
+    await(sim.simulator.release(40));
+    Map<String, String> interrupted = new HashMap<>(simulatorEnv());
+    interrupted.put("LINQ_MAX_CONCURRENCY", "4");
+    interrupted.put("GATEWAY_SHUTDOWN_GRACE_SECONDS", "1");
+    process = JarProcess.start(workDir, "batch-interrupted", interrupted,
+        "batch", "--input", "in.csv", "--output", "out.csv");
     Path out = workDir.resolve("out.csv");
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (lineCount(out) < 40 && System.nanoTime() < deadline) {
-      sleep(50);
-    }
+    until("40 rows written", () -> lineCount(out) == 1 + 40);
     process.terminate();
-    int interrupted = process.waitForExit(Duration.ofSeconds(15));
-    assertThat(interrupted).as(process.logs()).isEqualTo(1);
+    assertThat(process.waitForExit()).as(process.logs()).isEqualTo(1);
     assertThat(process.stderr()).contains("--resume");
-    long before = lineCount(out) - 1;
-    assertThat(before).isBetween(1L, (long) n - 1);
+    assertThat(lineCount(out)).as("rows written, after the header").isEqualTo(1 + 40);
     Files.writeString(out, "29", java.nio.file.StandardOpenOption.APPEND); // a torn last line
     process.close();
 
-    sim.simulator.latency(0, 0);
-    process = JarProcess.run(workDir, "batch-resumed", env(),
+    await(sim.simulator.releaseAll());
+    process = JarProcess.run(workDir, "batch-resumed", simulatorEnv(),
         "batch", "--resume", "--input", "in.csv", "--output", "out.csv");
     assertThat(process.exitCode()).as(process.logs()).isZero();
     Map<Integer, List<String>> rows = csvRows(out);
@@ -199,7 +174,7 @@ class BatchCommandIT {
       assertThat(rows.get(row)).as("row " + row).isNotNull();
       assertThat(rows.get(row).get(1)).isEqualTo(phone((row - 1) % 250));
     }
-    assertThat(process.stderr()).contains(before + " done before");
+    assertThat(process.stderr()).contains("40 done before");
   }
 
   @Test
@@ -223,7 +198,7 @@ class BatchCommandIT {
       assertThat(process.exitCode()).as(process.logs()).isEqualTo(2);
       assertThat(process.stderr()).contains("401").contains("GATEWAY_CLIENT_KEY");
     } finally {
-      GatewayHarness.await(vertx.close());
+      Await.await(vertx.close());
     }
   }
 
@@ -250,25 +225,25 @@ class BatchCommandIT {
       assertThat(gateway.sim().stats().serverError5xx()).isEqualTo(3);
       assertThat(process.stderr()).contains("GATEWAY_API_KEY is read for this release only");
     } finally {
-      GatewayHarness.await(vertx.close());
+      await(vertx.close());
     }
   }
 
   @Test
   void exitCodes() throws IOException {
     write("in.csv", "+12025550143\n");
-    process = JarProcess.run(workDir, "batch-noinput", env(), "batch", "--input", "missing.csv", "--output", "o.csv");
+    process = JarProcess.run(workDir, "batch-noinput", simulatorEnv(), "batch", "--input", "missing.csv", "--output", "o.csv");
     assertThat(process.exitCode()).isEqualTo(2);
     assertThat(process.stderr()).contains("missing.csv");
     process.close();
 
-    process = JarProcess.run(workDir, "batch-badservice", env(),
+    process = JarProcess.run(workDir, "batch-badservice", simulatorEnv(),
         "batch", "--service", "sms", "--input", "in.csv", "--output", "o.csv");
     assertThat(process.exitCode()).isEqualTo(2);
     process.close();
 
     write("exists.csv", "row,address\n");
-    process = JarProcess.run(workDir, "batch-exists", env(), "batch", "--input", "in.csv", "--output", "exists.csv");
+    process = JarProcess.run(workDir, "batch-exists", simulatorEnv(), "batch", "--input", "in.csv", "--output", "exists.csv");
     assertThat(process.exitCode()).isEqualTo(2);
     assertThat(process.stderr()).contains("--resume");
     process.close();
@@ -283,14 +258,6 @@ class BatchCommandIT {
       return Files.exists(file) ? Files.readAllLines(file).size() : 0;
     } catch (IOException e) {
       return 0;
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

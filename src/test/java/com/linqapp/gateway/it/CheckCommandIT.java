@@ -2,44 +2,22 @@ package com.linqapp.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Ports;
+import com.linqapp.gateway.it.support.CommandTestBase;
 import com.linqapp.gateway.it.support.JarProcess;
-import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code check}: the real jar against a simulator in the test JVM, output and exit codes as scripts see them. */
-class CheckCommandIT {
-
-  @TempDir
-  Path workDir;
-
-  Sim sim;
-  JarProcess process;
-
-  @BeforeEach
-  void startSimulator() {
-    sim = new Sim();
-  }
-
-  @AfterEach
-  void stop() {
-    if (process != null) {
-      process.close();
-    }
-    sim.close();
-  }
+class CheckCommandIT extends CommandTestBase {
 
   @Test
   void answersAndItemErrorsAsNdjsonExit0() {
     process = JarProcess.run(workDir, "check",
-        Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", sim.apiKey()),
+        simulatorEnv(),
         "check", "--json", "+15551234567", "bad-address");
 
     assertThat(process.exitCode()).as(process.logs()).isZero();
@@ -64,7 +42,7 @@ class CheckCommandIT {
   @Test
   void rcsServiceIsReported() {
     process = JarProcess.run(workDir, "check-rcs",
-        Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY", sim.apiKey()),
+        simulatorEnv(),
         "check", "--service", "rcs", "--json", "+15551234567", "jane@example.com");
 
     assertThat(process.exitCode()).as(process.logs()).isZero();
@@ -109,7 +87,7 @@ class CheckCommandIT {
   /** Issue 10: Linq unreachable ended in 502/9003 or 504 for the address, yet {@code check} exited 0. */
   @Test
   void linqUnreachableIsExit1() {
-    String nobody = "http://127.0.0.1:" + JarProcess.freePort() + "/api/partner";
+    String nobody = "http://127.0.0.1:" + Ports.free() + "/api/partner";
     process = JarProcess.run(workDir, "check-unreachable",
         Map.of("LINQ_API_V3_BASE_URL", nobody, "LINQ_API_V3_API_KEY", sim.apiKey(), "GATEWAY_DEFAULT_TIMEOUT_MS", "4000"),
         "check", "--json", "+15551234567", "bad-address");

@@ -1,9 +1,13 @@
 package com.linqapp.gateway.it;
 
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.it.support.Sim;
+import com.linqapp.gateway.support.Await;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -69,7 +73,8 @@ class ClusterIT {
     env.put("LINQ_API_V3_BASE_URL", sim.baseUrl());
     env.put("LINQ_API_V3_API_KEY", sim.apiKey());
     env.put("GATEWAY_API_KEYS", "it=" + CLIENT_KEY);
-    env.put("GATEWAY_SHUTDOWN_GRACE_SECONDS", "5");
+    // B's drain must outlast the test's few requests between SIGTERM and Linq answering B's check.
+    env.put("GATEWAY_SHUTDOWN_GRACE_SECONDS", "30");
     return env;
   }
 
@@ -101,14 +106,12 @@ class ClusterIT {
     throw new AssertionError("no engine check in " + ready.body());
   }
 
-  private static void eventually(Duration within, String what, java.util.concurrent.Callable<Boolean> condition)
-      throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.call()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + within + ": " + what);
-      }
-      Thread.sleep(100);
+  /** A poll for {@link Await#until} that reads over HTTP: an I/O failure is "not yet". */
+  private static boolean polled(java.util.concurrent.Callable<Boolean> condition) {
+    try {
+      return condition.call();
+    } catch (Exception notYet) {
+      return false;
     }
   }
 
@@ -116,16 +119,16 @@ class ClusterIT {
   void twoProcessesShareAnswersAndSurviveSigterm() throws Exception {
     sim = new Sim();
     String name = "cluster-it-" + UUID.randomUUID().toString().substring(0, 8);
-    int clusterA = JarProcess.freePort();
-    int clusterB = JarProcess.freePort();
-    int httpA = JarProcess.freePort();
-    int httpB = JarProcess.freePort();
+    int clusterA = Ports.free();
+    int clusterB = Ports.free();
+    int httpA = Ports.free();
+    int httpB = Ports.free();
     a = JarProcess.start(workDir, "cluster-a", env(name, clusterA, httpA, clusterA, clusterB), "serve");
     b = JarProcess.start(workDir, "cluster-b", env(name, clusterB, httpB, clusterA, clusterB), "serve");
-    a.awaitReady(httpA, Duration.ofSeconds(60));
-    b.awaitReady(httpB, Duration.ofSeconds(60));
-    eventually(Duration.ofSeconds(20), "both nodes ready as members of a 2-node cluster", () ->
-        readyCluster(httpA).getInteger("members") == 2 && readyCluster(httpB).getInteger("members") == 2);
+    a.awaitReady(httpA);
+    b.awaitReady(httpB);
+    until("both nodes ready as members of a 2-node cluster", () -> polled(() ->
+        readyCluster(httpA).getInteger("members") == 2 && readyCluster(httpB).getInteger("members") == 2));
     assertThat(readyCluster(httpA).getBoolean("active")).isTrue();
 
     // an address checked on A, then on B: one upstream call
@@ -141,8 +144,9 @@ class ClusterIT {
     // the manifest's Add-Opens let Hazelcast run without its module warning
     assertThat(a.stdout() + a.stderr()).doesNotContain("without proper access to required Java packages");
 
-    // SIGTERM on B while a check is in flight there: B's readiness goes down before it exits
-    sim.simulator.latency(1500, 0);
+    // SIGTERM on B while a check is in flight there (Linq holds it): B's readiness goes down, and B exits
+    // only once the check is answered.
+    sim.simulator.hold();
     CompletableFuture<HttpResponse<String>> inFlight = CompletableFuture.supplyAsync(() -> {
       try {
         return check(httpB, "+12025550189");
@@ -150,28 +154,17 @@ class ClusterIT {
         throw new RuntimeException(e);
       }
     });
-    eventually(Duration.ofSeconds(5), "the check reaches the simulator", () -> sim.simulator.stats().inFlight() >= 1);
+    until("the check held at the simulator", () -> sim.simulator.held().size() == 1);
     b.terminate();
-    boolean sawNotReady = false;
-    while (b.isAlive()) {
-      try {
-        HttpResponse<String> ready = get(httpB, "/health/ready");
-        if (ready.statusCode() == 503) {
-          sawNotReady = true;
-          break;
-        }
-      } catch (java.io.IOException closed) {
-        break;
-      }
-      Thread.sleep(20);
-    }
-    assertThat(sawNotReady).as("B's /health/ready answered 503 before B exited").isTrue();
+    until("B's /health/ready answers 503 while it drains", () -> polled(() ->
+        get(httpB, "/health/ready").statusCode() == 503));
+    assertThat(b.isAlive()).as("B waits for its check").isTrue();
+    await(sim.simulator.releaseAll());
     assertThat(inFlight.get().statusCode()).isEqualTo(200);
-    assertThat(b.waitForExit(Duration.ofSeconds(20))).isIn(0, 143);
+    assertThat(b.waitForExit()).isIn(0, 143);
 
     // A keeps serving, alone
-    sim.simulator.latency(0, 0);
-    eventually(Duration.ofSeconds(15), "A sees itself alone", () -> readyCluster(httpA).getInteger("members") == 1);
+    until("A sees itself alone", () -> polled(() -> readyCluster(httpA).getInteger("members") == 1));
     assertThat(get(httpA, "/health/ready").statusCode()).isEqualTo(200);
     HttpResponse<String> after = check(httpA, "+12025550190");
     assertThat(after.statusCode()).as(after.body()).isEqualTo(200);

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.support.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +50,7 @@ class ConfigErrorsIT {
   @Test
   void missingLinqKeyIsExit2SuggestingSandbox() {
     process = JarProcess.run(workDir, "no-linq-key",
-        Map.of("GATEWAY_HTTP_PORT", String.valueOf(JarProcess.freePort()), "GATEWAY_API_KEYS", "crm=k"), "serve");
+        Map.of("GATEWAY_HTTP_PORT", String.valueOf(Ports.free()), "GATEWAY_API_KEYS", "crm=k"), "serve");
     String line = assertUsageError("LINQ_API_V3_API_KEY");
     assertThat(line).contains("--sandbox");
   }
@@ -58,7 +58,7 @@ class ConfigErrorsIT {
   @Test
   void missingClientKeysIsExit2() {
     process = JarProcess.run(workDir, "no-client-keys",
-        Map.of("GATEWAY_HTTP_PORT", String.valueOf(JarProcess.freePort()), "LINQ_API_V3_API_KEY", LINQ_KEY), "serve");
+        Map.of("GATEWAY_HTTP_PORT", String.valueOf(Ports.free()), "LINQ_API_V3_API_KEY", LINQ_KEY), "serve");
     assertUsageError("GATEWAY_API_KEYS");
   }
 
@@ -84,19 +84,19 @@ class ConfigErrorsIT {
 
   @Test
   void configFileInWorkingDirectoryIsRead() {
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     writeConfig("{\"GATEWAY_HTTP_PORT\": " + port + ", \"GATEWAY_SANDBOX\": true}");
-    process = JarProcess.start(workDir, "conf-file", Map.of(), "serve").awaitReady(port, Duration.ofSeconds(30));
+    process = JarProcess.start(workDir, "conf-file", Map.of(), "serve").awaitReady(port);
     assertThat(process.stderr()).contains("SANDBOX");
   }
 
   @Test
   void environmentOverridesConfigFile() {
-    int filePort = JarProcess.freePort();
-    int envPort = JarProcess.freePort();
+    int filePort = Ports.free();
+    int envPort = Ports.free();
     writeConfig("{\"GATEWAY_HTTP_PORT\": " + filePort + ", \"GATEWAY_SANDBOX\": true}");
     process = JarProcess.start(workDir, "env-wins", Map.of("GATEWAY_HTTP_PORT", String.valueOf(envPort)), "serve")
-        .awaitReady(envPort, Duration.ofSeconds(30));
+        .awaitReady(envPort);
     HttpResponse<String> live = Http.get(envPort, "/health/live");
     assertThat(live.statusCode()).isEqualTo(200);
     assertThat(process.stderr()).contains(":" + envPort).doesNotContain(":" + filePort + ";");
@@ -104,12 +104,12 @@ class ConfigErrorsIT {
 
   @Test
   void confOptionReplacesTheDefaultFile() throws IOException {
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     writeConfig("{\"GATEWAY_HTTP_PORT\": \"not-a-port\"}");
     Path other = workDir.resolve("other.json");
     Files.writeString(other, "{\"GATEWAY_HTTP_PORT\": " + port + ", \"GATEWAY_SANDBOX\": true}");
     process = JarProcess.start(workDir, "conf-option", Map.of(), "serve", "--conf", other.toString())
-        .awaitReady(port, Duration.ofSeconds(30));
+        .awaitReady(port);
   }
 
   /** @return the single stderr line */

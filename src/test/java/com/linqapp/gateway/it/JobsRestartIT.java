@@ -2,6 +2,7 @@ package com.linqapp.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.SimulatorOptions;
@@ -59,7 +60,7 @@ class JobsRestartIT {
         sim.apiKey(), "GATEWAY_HTTP_HOST", "127.0.0.1", "GATEWAY_HTTP_PORT", String.valueOf(port),
         "GATEWAY_API_KEYS", "crm=" + KEY, "LINQ_RATE_LIMIT_PER_SECOND", String.valueOf(RATE),
         "LINQ_MAX_CONCURRENCY", String.valueOf(MAX_CONCURRENCY), "GATEWAY_JOBS_DIR", workDir.resolve("jobs").toString()));
-    return JarProcess.start(workDir, name, env, "serve").awaitReady(port, Duration.ofSeconds(60));
+    return JarProcess.start(workDir, name, env, "serve").awaitReady(port);
   }
 
   private static JsonObject status(int port, String id) throws Exception {
@@ -90,7 +91,7 @@ class JobsRestartIT {
   void killedAndRestarted() throws Exception {
     sim = new Sim(new SimulatorOptions().setRateLimitMode(com.linqapp.gateway.sim.RateLimitMode.TOKEN_BUCKET)
         .setRatePerSecond(RATE * 1.1).setBurst(10));
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     gateway = serve("gateway-1", port);
     StringBuilder csv = new StringBuilder("address\n");
     for (int i = 0; i < LINES; i++) {

@@ -2,6 +2,7 @@ package com.linqapp.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
 import io.vertx.core.json.JsonArray;
@@ -52,9 +53,9 @@ class KubernetesDiscoveryIT {
     env.put("GATEWAY_CLUSTER_DISCOVERY", "kubernetes");
     env.put("GATEWAY_CLUSTER_HOST", podIp);
     env.put("GATEWAY_CLUSTER_KUBERNETES_SERVICE_DNS", SERVICE_DNS);
-    env.put("GATEWAY_CLUSTER_PORT", String.valueOf(JarProcess.freePort()));
+    env.put("GATEWAY_CLUSTER_PORT", String.valueOf(Ports.free()));
     env.put("GATEWAY_HTTP_HOST", "127.0.0.1");
-    env.put("GATEWAY_HTTP_PORT", String.valueOf(JarProcess.freePort()));
+    env.put("GATEWAY_HTTP_PORT", String.valueOf(Ports.free()));
     return env;
   }
 
@@ -78,7 +79,7 @@ class KubernetesDiscoveryIT {
     Assumptions.assumeTrue(podIp.isPresent(), "this machine has no non-loopback IPv4 address to stand for a pod IP");
     Map<String, String> env = kubernetes(podIp.get());
     int http = Integer.parseInt(env.get("GATEWAY_HTTP_PORT"));
-    process = JarProcess.start(workDir, "k8s-discovery", env, "serve").awaitReady(http, Duration.ofSeconds(90));
+    process = JarProcess.start(workDir, "k8s-discovery", env, "serve").awaitReady(http);
 
     JsonObject cluster = engine(new JsonObject(Http.get(http, "/health/ready").body())).getJsonObject("cluster");
     assertThat(cluster.getBoolean("active")).isTrue();

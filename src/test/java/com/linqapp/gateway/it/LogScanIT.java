@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
 import io.vertx.core.json.JsonObject;
@@ -11,7 +12,6 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -57,7 +57,7 @@ class LogScanIT {
   void logsHoldNoSecretsNorFullAddresses(String format) {
     sim = new Sim();
     sim.simulator.apiKey(LINQ_KEY);
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     gateway = JarProcess.start(workDir, "logscan", Map.of(
             "GATEWAY_HTTP_PORT", String.valueOf(port),
             "LINQ_API_V3_BASE_URL", sim.baseUrl(),
@@ -65,7 +65,7 @@ class LogScanIT {
             "GATEWAY_API_KEYS", "crm=" + CLIENT_KEY,
             "GATEWAY_LOG_LEVEL", "DEBUG",
             "GATEWAY_LOG_FORMAT", format),
-        "serve").awaitReady(port, Duration.ofSeconds(30));
+        "serve").awaitReady(port);
 
     // Linq 500s: retried, then answered
     sim.simulator.failNext(Fault.error500(), 2);
@@ -87,7 +87,7 @@ class LogScanIT {
     assertThat(check(PHONE, "logscan-cached").statusCode()).isIn(200, 502);
 
     gateway.terminate();
-    gateway.waitForExit(Duration.ofSeconds(20));
+    gateway.waitForExit();
 
     String all = gateway.stdout() + gateway.stderr();
     assertThat(all).as("client key").doesNotContain(CLIENT_KEY);
@@ -117,15 +117,15 @@ class LogScanIT {
    */
   @Test
   void jsonFormatFromConfFile() throws IOException {
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     Path conf = workDir.resolve("json-logs.json");
     Files.writeString(conf, new JsonObject().put("GATEWAY_HTTP_PORT", port).put("GATEWAY_SANDBOX", true)
         .put("GATEWAY_LOG_FORMAT", "json").encode());
     gateway = JarProcess.start(workDir, "logscan-conf", Map.of(), "serve", "--conf", conf.toString())
-        .awaitReady(port, Duration.ofSeconds(30));
+        .awaitReady(port);
     assertThat(Http.checkIMessage(port, PHONE, null, "logscan-conf-1").statusCode()).isEqualTo(200);
     gateway.terminate();
-    gateway.waitForExit(Duration.ofSeconds(20));
+    gateway.waitForExit();
 
     List<String> lines = gateway.stderr().lines().filter(line -> !line.isBlank()).toList();
     assertThat(lines).as("the sandbox banner and the shutdown are logged").hasSizeGreaterThan(2);

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.support.Ports;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,9 +30,9 @@ class SandboxIT {
 
   @Test
   void sandboxServesWithoutKeysAndSaysSoLoudly() {
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     gateway = JarProcess.start(workDir, "sandbox", Map.of("GATEWAY_HTTP_PORT", String.valueOf(port)), "serve", "--sandbox")
-        .awaitReady(port, Duration.ofSeconds(30));
+        .awaitReady(port);
 
     assertThat(gateway.stderr()).contains("SANDBOX").contains("SIMULATOR").contains("authentication is OFF");
 
@@ -51,11 +51,11 @@ class SandboxIT {
 
   @Test
   void sandboxWithClientKeysKeepsAuthenticationOn() {
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     gateway = JarProcess.start(workDir, "sandbox-keys",
             Map.of("GATEWAY_HTTP_PORT", String.valueOf(port), "GATEWAY_SANDBOX", "true", "GATEWAY_API_KEYS", "crm=k1"),
             "serve")
-        .awaitReady(port, Duration.ofSeconds(30));
+        .awaitReady(port);
 
     assertThat(gateway.stderr()).contains("SANDBOX").doesNotContain("authentication is OFF");
     assertThat(Http.checkIMessage(port, "+15551234567", null, null).statusCode()).isEqualTo(401);

@@ -2,6 +2,7 @@ package com.linqapp.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
@@ -48,7 +49,7 @@ class ShutdownDelayIT {
   @Test
   void readinessGoesDownAtOnceChecksAreServedForTheDelayThenTheDrainRefuses() throws Exception {
     sim = new Sim();
-    int port = JarProcess.freePort();
+    int port = Ports.free();
     gateway = JarProcess.start(workDir, "delay", Map.of(
             "GATEWAY_HTTP_PORT", String.valueOf(port),
             "LINQ_API_V3_BASE_URL", sim.baseUrl(),
@@ -56,7 +57,7 @@ class ShutdownDelayIT {
             "GATEWAY_API_KEYS", "delay=" + CLIENT_KEY,
             "GATEWAY_SHUTDOWN_DELAY_SECONDS", String.valueOf(DELAY_SECONDS),
             "GATEWAY_SHUTDOWN_GRACE_SECONDS", String.valueOf(GRACE_SECONDS)),
-        "serve").awaitReady(port, Duration.ofSeconds(30));
+        "serve").awaitReady(port);
     assertThat(Http.checkIMessage(port, "+15551230001", CLIENT_KEY, null).statusCode()).isEqualTo(200);
 
     gateway.terminate();
@@ -100,7 +101,7 @@ class ShutdownDelayIT {
 
     HttpResponse<String> held = hanging.get(GRACE_SECONDS + 10, TimeUnit.SECONDS);
     assertThat(held.statusCode()).as("answered when the grace period ends").isEqualTo(503);
-    assertThat(gateway.waitForExit(Duration.ofSeconds(GRACE_SECONDS + 15))).as(gateway.logs()).isIn(0, 143);
+    assertThat(gateway.waitForExit()).as(gateway.logs()).isIn(0, 143);
     assertThat(gateway.stderr()).contains("serving for " + TimeUnit.SECONDS.toMillis(DELAY_SECONDS) + " ms");
   }
 

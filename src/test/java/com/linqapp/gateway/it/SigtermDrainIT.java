@@ -1,33 +1,38 @@
 package com.linqapp.gateway.it;
 
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
+import com.linqapp.gateway.support.Ports;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGTERM on the real jar: new requests get 503/9002 (cached or not), in-flight checks are answered, queued ones are
- * answered (200, or 503/9002 with Retry-After when the grace period ends), and the process exits 0/143.
+ * SIGTERM on the real jar: new requests get 503/9002 (cached or not), the checks in flight are answered once
+ * Linq answers them, the queued ones still unanswered when the grace period ends get 503/9002 with
+ * Retry-After, and the process exits 0/143. Linq (the simulator in this JVM) answers only when the test
+ * releases a check, so each step happens in a known state.
  */
 class SigtermDrainIT {
 
   static final String CLIENT_KEY = "drain-client-key";
-  static final int GRACE_SECONDS = 3;
+  /** Long enough for the test's few requests between SIGTERM and releasing the checks in flight. */
+  static final int GRACE_SECONDS = 8;
 
   @TempDir
   Path workDir;
@@ -50,8 +55,8 @@ class SigtermDrainIT {
   @Test
   void sigtermDrainsAndRefusesNewChecks() throws Exception {
     sim = new Sim();
-    sim.simulator.latency(1500, 0);
-    int port = JarProcess.freePort();
+    sim.simulator.hold();
+    int port = Ports.free();
     gateway = JarProcess.start(workDir, "drain", Map.of(
             "GATEWAY_HTTP_PORT", String.valueOf(port),
             "LINQ_API_V3_BASE_URL", sim.baseUrl(),
@@ -59,12 +64,15 @@ class SigtermDrainIT {
             "GATEWAY_API_KEYS", "drain=" + CLIENT_KEY,
             "LINQ_MAX_CONCURRENCY", "2",
             "GATEWAY_SHUTDOWN_GRACE_SECONDS", String.valueOf(GRACE_SECONDS)),
-        "serve").awaitReady(port, Duration.ofSeconds(30));
-    // the startup key check may still be in flight on the slow simulator; let it finish
-    Thread.sleep(1700);
+        "serve").awaitReady(port);
     // an address the cache can answer: served on the HTTP event loop, it never reaches the engine
     String cached = "+15559876543";
-    assertThat(Http.checkIMessage(port, cached, CLIENT_KEY, null).statusCode()).isEqualTo(200);
+    CompletableFuture<HttpResponse<String>> first =
+        CompletableFuture.supplyAsync(() -> Http.checkIMessage(port, cached, CLIENT_KEY, null), pool);
+    until("the first check held at Linq", () -> sim.simulator.held().contains(cached));
+    await(sim.simulator.releaseAll());
+    sim.simulator.hold();
+    assertThat(first.get().statusCode()).isEqualTo(200);
     assertThat(Http.checkIMessage(port, cached, CLIENT_KEY, null).headers().firstValue("X-Cache")).hasValue("hit");
 
     List<CompletableFuture<HttpResponse<String>>> checks = new ArrayList<>();
@@ -72,19 +80,22 @@ class SigtermDrainIT {
       String address = "+1555123456" + i;
       checks.add(CompletableFuture.supplyAsync(() -> Http.checkIMessage(port, address, CLIENT_KEY, null), pool));
     }
-    waitForInFlight(port, 2);
+    until("2 checks at Linq, 4 queued", () -> {
+      JsonObject engine = engineData(Http.get(port, "/health/ready"));
+      return engine.getInteger("inFlight", -1) == 2 && engine.getInteger("queued", -1) == 4;
+    });
 
-    long signalled = System.nanoTime();
     gateway.terminate();
+    until("/health/ready reports draining", () -> Http.get(port, "/health/ready").statusCode() == 503);
+    assertShuttingDown(Http.checkIMessage(port, "+15557654321", CLIENT_KEY, null));
 
-    waitUntilNotReady(port);
-    HttpResponse<String> late = Http.checkIMessage(port, "+15557654321", CLIENT_KEY, null);
-    assertShuttingDown(late);
     assertShuttingDown(Http.checkIMessage(port, cached, CLIENT_KEY, null));
 
+    // Linq answers the two in flight at SIGTERM; the gateway sends two queued checks, which Linq holds.
+    await(sim.simulator.release(2));
     int ok = 0;
     for (CompletableFuture<HttpResponse<String>> check : checks) {
-      HttpResponse<String> response = check.get(GRACE_SECONDS + 10, TimeUnit.SECONDS);
+      HttpResponse<String> response = check.get();
       if (response.statusCode() == 200) {
         ok++;
         assertThat(new JsonObject(response.body()).getValue("available")).isInstanceOf(Boolean.class);
@@ -92,11 +103,9 @@ class SigtermDrainIT {
         assertShuttingDown(response);
       }
     }
-    assertThat(ok).as("the two checks in flight at SIGTERM are answered").isGreaterThanOrEqualTo(2);
-
-    int exit = gateway.waitForExit(Duration.ofSeconds(GRACE_SECONDS + 8));
-    assertThat(exit).as(gateway.logs()).isIn(0, 143);
-    assertThat(Duration.ofNanos(System.nanoTime() - signalled)).isLessThan(Duration.ofSeconds(GRACE_SECONDS + 8));
+    assertThat(ok).as("the two checks in flight at SIGTERM answered; the rest 503/9002 at the grace's end")
+        .isEqualTo(2);
+    assertThat(gateway.waitForExit()).as(gateway.logs()).isIn(0, 143);
   }
 
   private static void assertShuttingDown(HttpResponse<String> response) {
@@ -105,28 +114,15 @@ class SigtermDrainIT {
     assertThat(response.headers().firstValue("Retry-After")).as("Retry-After on 503").isPresent();
   }
 
-  /** Reads the engine status from {@code /health/ready} until {@code count} checks are in flight upstream. */
-  private static void waitForInFlight(int port, int count) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (System.nanoTime() < deadline) {
-      HttpResponse<String> ready = Http.get(port, "/health/ready");
-      String body = ready.body();
-      if (body.contains("\"inFlight\":" + count) && !body.contains("\"queued\":0")) {
-        return;
+  /** The engine check's data in a health report. */
+  private static JsonObject engineData(HttpResponse<String> health) {
+    JsonArray checks = new JsonObject(health.body()).getJsonArray("checks", new JsonArray());
+    for (int i = 0; i < checks.size(); i++) {
+      JsonObject check = checks.getJsonObject(i);
+      if ("engine".equals(check.getString("id"))) {
+        return check.getJsonObject("data", new JsonObject());
       }
-      Thread.sleep(20);
     }
-    throw new AssertionError("never saw " + count + " checks in flight with some queued");
-  }
-
-  private static void waitUntilNotReady(int port) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-    while (System.nanoTime() < deadline) {
-      if (Http.get(port, "/health/ready").statusCode() == 503) {
-        return;
-      }
-      Thread.sleep(10);
-    }
-    throw new AssertionError("/health/ready never reported draining after SIGTERM");
+    return new JsonObject();
   }
 }

@@ -1,6 +1,6 @@
 package com.linqapp.gateway.jobs;
 
-import static com.linqapp.gateway.support.GatewayHarness.await;
+import static com.linqapp.gateway.support.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.check.Priority;

@@ -12,9 +12,10 @@ import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.KEY_B;
 import static com.linqapp.gateway.support.GatewayHarness.addresses;
 import static com.linqapp.gateway.support.GatewayHarness.envelopeError;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Await;
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.sim.SimulatorOptions;
 import com.linqapp.gateway.support.GatewayHarness;
@@ -93,7 +94,7 @@ class JobRoutesTest {
 
     String metrics = gw.get("/metrics").bodyAsString();
     assertThat(metrics).contains("gateway_job_lines_answered_total{result=\"error\"} 2.0");
-    eventually(WITHIN, "jobs by status counted", () -> gw.get("/metrics").bodyAsString()
+    until("jobs by status counted", () -> gw.get("/metrics").bodyAsString()
         .contains("gateway_jobs{status=\"completed\"} 1.0"));
 
     JsonObject list = get(gw, KEY_A, "/v1/jobs").bodyAsJsonObject();
@@ -182,7 +183,7 @@ class JobRoutesTest {
   }
 
   private static <T> T await(io.vertx.core.Future<T> future) {
-    return GatewayHarness.await(future);
+    return Await.await(future);
   }
 
   @Test
@@ -221,11 +222,11 @@ class JobRoutesTest {
 
   @Test
   @DisplayName("DELETE cancels: answers so far are kept, no more checks are spent, a repeated DELETE answers the same")
-  void cancel(Vertx vertx) {
+  void cancel(Vertx vertx) throws InterruptedException {
     start(vertx, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 10).put("LINQ_RATE_LIMIT_BURST", 1));
     gw.sim().tokenBucket(10, 1);
     String id = submit(gw, KEY_A, null, null, ndjson(addresses(300, "+1555000"))).bodyAsJsonObject().getString("id");
-    eventually(WITHIN, "some answers", () -> status(gw, KEY_A, id).getLong("answered") >= 5);
+    until("some answers", () -> status(gw, KEY_A, id).getLong("answered") >= 5);
     HttpResponse<Buffer> cancelled = delete(gw, KEY_A, "/v1/jobs/" + id);
     assertThat(cancelled.statusCode()).isEqualTo(200);
     assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
@@ -234,9 +235,9 @@ class JobRoutesTest {
         .isEqualTo(cancelled.bodyAsJsonObject().getString("finished_at"));
 
     // Checks already with Linq finish; then nothing more is spent.
-    eventually(WITHIN, "in-flight checks done", () -> gw.sim().stats().inFlight() == 0);
+    until("in-flight checks done", () -> gw.sim().stats().inFlight() == 0);
     long spent = gw.sim().stats().checkRequests();
-    GatewayHarness.sleep(1_500); // at 10/s, a run still feeding would spend ~15 more
+    Thread.sleep(1_500); // at 10/s (as before the cancel), a run still feeding would spend ~15 more
     assertThat(gw.sim().stats().checkRequests()).isEqualTo(spent);
     assertThat(spent).isLessThan(300);
     JsonObject after = status(gw, KEY_A, id);
@@ -266,7 +267,7 @@ class JobRoutesTest {
         failures -> 4_000));
     gw.sim().failNext(new Fault(Fault.Kind.ERROR_500, 0), 1);
     String id = submit(gw, KEY_A, null, null, ndjson(addresses(20, "+1555000"))).bodyAsJsonObject().getString("id");
-    eventually(WITHIN, "all but the retried line answered", () -> status(gw, KEY_A, id).getLong("answered") == 19);
+    until("all but the retried line answered", () -> status(gw, KEY_A, id).getLong("answered") == 19);
     List<JsonObject> partial = lines(get(gw, KEY_A, "/v1/jobs/" + id + "/results"));
     long pending = partial.size();
     assertThat(indexes(partial)).isEqualTo(java.util.stream.LongStream.range(0, pending).boxed().toList());
@@ -284,7 +285,7 @@ class JobRoutesTest {
     String done = submit(gw, KEY_A, null, null, ndjson(addresses(3, "+1555000"))).bodyAsJsonObject().getString("id");
     awaitStatus(gw, KEY_A, done, "completed", WITHIN);
     assertThat(get(gw, KEY_A, "/v1/jobs/" + done + "/results").statusCode()).isEqualTo(200);
-    eventually(WITHIN, "job deleted", () -> get(gw, KEY_A, "/v1/jobs/" + done).statusCode() == 404);
+    until("job deleted", () -> get(gw, KEY_A, "/v1/jobs/" + done).statusCode() == 404);
     assertThat(get(gw, KEY_A, "/v1/jobs/" + done + "/results").statusCode()).isEqualTo(404);
     assertThat(get(gw, KEY_A, "/v1/jobs").bodyAsJsonObject().getJsonArray("jobs")).isEmpty();
   }

@@ -6,10 +6,11 @@ import static com.linqapp.gateway.jobs.JobsTestSupport.status;
 import static com.linqapp.gateway.jobs.JobsTestSupport.submit;
 import static com.linqapp.gateway.support.GatewayHarness.KEY_A;
 import static com.linqapp.gateway.support.GatewayHarness.addresses;
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Ports;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.http.DrainSwitch;
@@ -54,7 +55,7 @@ class JobSchedulingTest {
     String big = submit(gw, KEY_A, null, null, ndjson(addresses(2_000, "+1555000"))).bodyAsJsonObject()
         .getString("id");
     // Its window (20/s × 30 s × 0.5 = 300 checks) is queued ahead of anything submitted now.
-    eventually(Duration.ofSeconds(30), "big job under way", () -> status(gw, KEY_A, big).getLong("answered") >= 20);
+    until("big job under way", () -> status(gw, KEY_A, big).getLong("answered") >= 20);
     long before = status(gw, KEY_A, big).getLong("answered");
     String small = submit(gw, KEY_A, null, null, ndjson(addresses(10, "+1666000"))).bodyAsJsonObject()
         .getString("id");
@@ -73,7 +74,7 @@ class JobSchedulingTest {
   @Test
   @DisplayName("without a store (a clustered gateway with the file store) every job route is 503 naming GATEWAY_JOBS_STORE")
   void noStoreMeansNoJobs(Vertx vertx) {
-    int port = GatewayHarness.freePort();
+    int port = Ports.free();
     GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(new JsonObject()
         .put("GATEWAY_HTTP_HOST", "127.0.0.1").put("GATEWAY_HTTP_PORT", port).put("GATEWAY_API_KEYS", "team-a=" + KEY_A)
         .put("LINQ_API_V3_API_KEY", "unused")));

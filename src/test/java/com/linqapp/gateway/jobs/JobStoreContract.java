@@ -1,7 +1,7 @@
 package com.linqapp.gateway.jobs;
 
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.awaitFailure;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.awaitFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.check.Priority;

@@ -1,7 +1,7 @@
 package com.linqapp.gateway.jobs;
 
-import static com.linqapp.gateway.support.GatewayHarness.await;
-import static com.linqapp.gateway.support.GatewayHarness.eventually;
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 
 import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.buffer.Buffer;
@@ -60,7 +60,7 @@ public final class JobsTestSupport {
 
   public static JsonObject awaitStatus(GatewayHarness gw, String key, String id, String status, Duration within) {
     JsonObject[] last = {null};
-    eventually(within, "job " + id + " " + status, () -> {
+    until("job " + id + " " + status, () -> {
       last[0] = status(gw, key, id);
       return status.equals(last[0].getString("status"));
     });

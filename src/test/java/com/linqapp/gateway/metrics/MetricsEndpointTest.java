@@ -1,39 +1,28 @@
 package com.linqapp.gateway.metrics;
 
+import static com.linqapp.gateway.support.Await.until;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.support.GatewayHarness;
+import com.linqapp.gateway.support.GatewayTestBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.junit5.VertxExtension;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code GET /metrics} after real traffic: what a person on call needs, and nothing secret. */
-@ExtendWith(VertxExtension.class)
-class MetricsEndpointTest {
-
-  private GatewayHarness gw;
-
-  @AfterEach
-  void close() {
-    if (gw != null) {
-      gw.close();
-    }
-  }
+class MetricsEndpointTest extends GatewayTestBase {
 
   @Test
   @DisplayName("/metrics shows upstream outcomes, cache results, pauses and client requests — without a key")
   void metricsAfterTraffic(Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new JsonObject());
+    start(vertx);
     String before = gw.get("/metrics").bodyAsString();
     assertThat(value(before, "linq_pacing_state\\{state=\"unpaced\"\\}")).isEqualTo(1);
     assertThat(value(before, "linq_pacing_state\\{state=\"learning\"\\}")).isZero();
@@ -46,6 +35,8 @@ class MetricsEndpointTest {
     gw.check(IMESSAGE_ROUTE, "+15551234569");
     gw.check(IMESSAGE_ROUTE, "not-a-number");
     assertThat(gw.get("/api/partner/v3/capability/no_such_route").statusCode()).isEqualTo(404);
+    // A client request is counted when its response has been written, which may be after the client read it.
+    until("the 6 client requests counted", () -> clientRequests(gw.get("/metrics").bodyAsString()) == 6);
 
     HttpResponse<Buffer> response = gw.get("/metrics");
     assertThat(response.statusCode()).isEqualTo(200);
@@ -72,11 +63,18 @@ class MetricsEndpointTest {
   @Test
   @DisplayName("a configured limit is reported as known, at its rate, before the first check")
   void knownLimitIsReported(Vertx vertx) {
-    gw = GatewayHarness.start(vertx, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20));
+    start(vertx, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 20));
     String text = gw.get("/metrics").bodyAsString();
     assertThat(value(text, "linq_pacing_state\\{state=\"known\"\\}")).isEqualTo(1);
     assertThat(value(text, "linq_pacing_state\\{state=\"unpaced\"\\}")).isZero();
     assertThat(value(text, "linq_pacing_rate_per_second")).isEqualTo(20.0);
+  }
+
+  /** {@code gateway_client_requests_total} over every series but the scrapes' own. */
+  private static double clientRequests(String text) {
+    return text.lines().filter(line -> line.startsWith("gateway_client_requests_total{")
+            && !line.contains("route=\"/metrics\""))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
   }
 
   private static double value(String text, String series) {

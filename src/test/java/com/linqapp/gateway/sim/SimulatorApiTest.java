@@ -1,5 +1,6 @@
 package com.linqapp.gateway.sim;
 
+import static com.linqapp.gateway.support.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;

@@ -1,5 +1,8 @@
 package com.linqapp.gateway.sim;
 
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.awaitFailure;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,7 +40,7 @@ class SimulatorFaultTest extends SimulatorHttpTestBase {
     Throwable failure = awaitFailure(checkAsync("check_imessage", new JsonObject().put("address", PHONE)));
     assertThat(failure).isNotNull();
     assertThat(sim.stats().resets()).isEqualTo(1);
-    eventually(() -> sim.stats().inFlight() == 0);
+    until("the reset request ended", () -> sim.stats().inFlight() == 0);
     assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
   }
 
@@ -64,14 +67,14 @@ class SimulatorFaultTest extends SimulatorHttpTestBase {
         .sendJsonObject(new JsonObject().put("address", PHONE)));
     assertThat(failure).isInstanceOf(TimeoutException.class);
     assertThat(sim.stats().hangs()).isEqualTo(1);
-    eventually(() -> sim.stats().inFlight() == 0);
+    until("the hung request ended with its connection", () -> sim.stats().inFlight() == 0);
   }
 
   @Test
   void closeDoesNotWaitForHungRequests(Vertx vertx) {
     start(vertx, new SimulatorOptions().setHangRate(1));
     Future<?> pending = checkAsync("check_imessage", new JsonObject().put("address", PHONE));
-    eventually(() -> sim.stats().hangs() == 1);
+    until("the check hangs", () -> sim.stats().hangs() == 1);
     await(sim.close());
     sim = null;
     assertThat(awaitFailure(pending)).isNotNull();

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.sim;
 
+import static com.linqapp.gateway.support.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
@@ -9,7 +10,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Rate limiting over HTTP with a fake clock, and pause accounting with small real timers. */
+/** Rate limiting and pause accounting over HTTP, on a fake clock. */
 class SimulatorRateLimitTest extends SimulatorHttpTestBase {
 
   private static final long SECOND = 1_000_000_000L;
@@ -91,26 +92,29 @@ class SimulatorRateLimitTest extends SimulatorHttpTestBase {
     assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).isEqualTo(1);
 
-    now.addAndGet(849_000_000L);
+    now.addAndGet(848_999_999L);
     imessage(PHONE);
-    assertThat(sim.stats().requestsInsidePause()).as("1 ms before Retry-After elapses").isEqualTo(2);
+    assertThat(sim.stats().requestsInsidePause()).as("1 ms and 1 ns before Retry-After elapses").isEqualTo(2);
+    now.addAndGet(1L);
+    imessage(PHONE);
+    assertThat(sim.stats().requestsInsidePause()).as("within a millisecond of its end: a client's rounding")
+        .isEqualTo(2);
     now.addAndGet(1_000_000L);
     imessage(PHONE);
     assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(2);
   }
 
-  /** Same accounting with real timers, and pauses confined to the line that was told to wait. */
   @Test
   void pausesArePerLineWithLineScope(Vertx vertx) {
-    start(vertx, new SimulatorOptions().setRateLimitScope(RateLimitScope.LINE));
+    start(vertx, new SimulatorOptions().setNanoClock(now::get).setRateLimitScope(RateLimitScope.LINE));
     sim.failNext(Fault.rateLimited(1), 1);
     assertThat(from(LINE1).statusCode()).isEqualTo(429);
-    await(vertx.timer(150));
+    now.addAndGet(150_000_000L);
     assertThat(from(LINE2).statusCode()).isEqualTo(200);
-    assertThat(sim.stats().requestsInsidePause()).isZero();
+    assertThat(sim.stats().requestsInsidePause()).as("another line is not paused").isZero();
     assertThat(from(LINE1).statusCode()).isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).isEqualTo(1);
-    await(vertx.timer(900));
+    now.addAndGet(850_000_000L);
     assertThat(from(LINE1).statusCode()).isEqualTo(200);
     assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(1);
   }

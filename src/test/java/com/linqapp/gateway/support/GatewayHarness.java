@@ -1,6 +1,9 @@
 package com.linqapp.gateway.support;
 
+import static com.linqapp.gateway.support.Await.await;
+
 import com.linqapp.gateway.app.Gateway;
+import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.jobs.JobRunnerOptions;
@@ -19,19 +22,15 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The real gateway ({@link Gateway#serve}) on loopback in front of the real {@link LinqSimulator}, both on the
- * test's {@link Vertx}. Test methods block on the JUnit thread (not an event loop) with {@link #await}.
+ * test's {@link Vertx}. Test methods block on the JUnit thread (not an event loop) with {@link Await}.
  * The Vertx is the test's own (fresh per test from {@code VertxExtension}), so closing it closes everything;
  * {@link #close()} also closes the simulator and the web client explicitly.
  */
@@ -70,7 +69,7 @@ public final class GatewayHarness implements AutoCloseable {
    *                  loopback host, a free port, client keys {@code team-a=key-a,team-b=key-b})
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides) {
-    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults());
+    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults(), System::currentTimeMillis);
   }
 
   /**
@@ -79,6 +78,20 @@ public final class GatewayHarness implements AutoCloseable {
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
                                      JobRunnerOptions jobOptions) {
+    return start(vertx, simOptions, overrides, jobOptions, System::currentTimeMillis);
+  }
+
+  /**
+   * @param wallClock the gateway's wall clock (epoch millis: cache freshness and {@code Age}, the daily
+   *                  budgets' day), for tests that move time instead of sleeping
+   */
+  public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
+                                     LongSupplier wallClock) {
+    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults(), wallClock);
+  }
+
+  private static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
+                                      JobRunnerOptions jobOptions, LongSupplier wallClock) {
     LinqSimulator sim = await(LinqSimulator.start(vertx, simOptions));
     Path jobsDir;
     try {
@@ -91,24 +104,14 @@ public final class GatewayHarness implements AutoCloseable {
         .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
         .put("LINQ_API_V3_API_KEY", sim.apiKey())
         .put("GATEWAY_HTTP_HOST", "127.0.0.1")
-        .put("GATEWAY_HTTP_PORT", freePort())
+        .put("GATEWAY_HTTP_PORT", Ports.free())
         .put("GATEWAY_API_KEYS", "team-a=" + KEY_A + ",team-b=" + KEY_B)
         .mergeIn(overrides);
     GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
-    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions));
+    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions, wallClock));
     WebClient web = WebClient.create(vertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()).setKeepAlive(false));
     return new GatewayHarness(vertx, sim, gateway, config, web);
-  }
-
-  /** A port free right now; several HTTP verticle instances must share one known port, so 0 will not do. */
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   public Vertx vertx() {
@@ -207,42 +210,23 @@ public final class GatewayHarness implements AutoCloseable {
     }
   }
 
-  public static <T> T await(Future<T> future) {
-    try {
-      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
+  /**
+   * The engine's status, as {@code /health} reports it: {@code queued}, {@code inFlight} (at Linq),
+   * {@code waiting} (callers not answered yet), {@code window}, {@code rate}... Read on the engine's
+   * event loop, so it is one consistent moment.
+   */
+  public JsonObject engineStatus() {
+    return await(vertx.eventBus().<JsonObject>request(CapabilityBus.ENGINE_STATUS, null)).body();
   }
 
-  /** The failure of a future expected to fail. */
-  public static Throwable awaitFailure(Future<?> future) {
-    try {
-      future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-    throw new AssertionError("expected a failure");
-  }
-
-  /** Polls {@code condition} every 50 ms until it holds or {@code within} has passed. */
-  public static void eventually(Duration within, String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + within.toMillis() + " ms: " + what);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+  /**
+   * One series of {@code GET /metrics}, e.g. {@code gateway_shed_total{code="1007",status="429"}} (labels
+   * in alphabetical order, as Prometheus prints them); 0 when the series does not exist (yet).
+   */
+  public double metric(String series) {
+    String prefix = series + " ";
+    return get("/metrics").bodyAsString().lines().filter(line -> line.startsWith(prefix))
+        .mapToDouble(line -> Double.parseDouble(line.substring(prefix.length()).trim())).findFirst().orElse(0);
   }
 
   /** The envelope's {@code error} object, after checking the envelope's shape. */
@@ -256,16 +240,6 @@ public final class GatewayHarness implements AutoCloseable {
       throw new AssertionError("envelope lacks status/code/message: " + body);
     }
     return error;
-  }
-
-  /** Waits on the test thread (never an event loop): for tests that let real time pass. */
-  public static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
   }
 
   /** {@code count} distinct addresses: {@code prefix} followed by four digits. */

@@ -58,9 +58,11 @@ public final class HttpClientLinqClient implements LinqClient {
         .setKeepAlive(true)
         .setVerifyHost(true)
         .setTrustAll(false);
+    // Until their connections open, requests wait in the queue: it holds all the engine may send at once,
+    // a full window of checks and the key probe; one more would be a bug upstream, refused here.
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(options.getMaxConcurrency())
-        .setMaxWaitQueueSize(options.getMaxConcurrency());
+        .setMaxWaitQueueSize(options.getMaxConcurrency() + 1);
     this.client = vertx.createHttpClient(clientOptions, pool);
   }
 

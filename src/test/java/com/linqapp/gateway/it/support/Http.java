@@ -1,5 +1,6 @@
 package com.linqapp.gateway.it.support;
 
+import com.linqapp.gateway.support.Await;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +26,7 @@ public final class Http {
   public static HttpResponse<String> check(int port, String route, String address, String clientKey, String requestId) {
     HttpRequest.Builder request = HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + port + "/api/partner/v3/capability/" + route))
-        .timeout(Duration.ofSeconds(45))
+        .timeout(Await.LIMIT)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("address", address).encode()));
     if (clientKey != null) {
@@ -39,7 +40,7 @@ public final class Http {
 
   public static HttpResponse<String> get(int port, String path) {
     return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(10)).GET().build());
+        .timeout(Await.LIMIT).GET().build());
   }
 
   public static HttpResponse<String> send(HttpRequest request) {

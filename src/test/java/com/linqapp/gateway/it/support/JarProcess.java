@@ -1,8 +1,8 @@
 package com.linqapp.gateway.it.support;
 
+import com.linqapp.gateway.support.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,22 +80,16 @@ public final class JarProcess implements AutoCloseable {
   /** Runs a command that ends by itself (check, bad configuration) and waits for it. */
   public static JarProcess run(Path workDir, String name, Map<String, String> env, String... args) {
     JarProcess p = start(workDir, name, env, args);
-    p.waitForExit(Duration.ofSeconds(60));
+    p.waitForExit();
     return p;
   }
 
-  /** A port free right now on loopback. */
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** Polls {@code GET /health/ready} until 200 (for {@link Await#LIMIT} at most); fails at once if the process exits. */
+  public JarProcess awaitReady(int port) {
+    return awaitReady(port, Await.LIMIT);
   }
 
-  /** Polls {@code GET /health/ready} until 200; fails at once if the process exits. */
-  public JarProcess awaitReady(int port, Duration timeout) {
+  private JarProcess awaitReady(int port, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     URI uri = URI.create("http://127.0.0.1:" + port + "/health/ready");
     while (System.nanoTime() < deadline) {
@@ -119,8 +113,12 @@ public final class JarProcess implements AutoCloseable {
     throw new AssertionError(name + " not ready on port " + port + " within " + timeout + "\n" + logs());
   }
 
-  /** @return the exit code; fails if the process is still running after {@code timeout} */
-  public int waitForExit(Duration timeout) {
+  /** @return the exit code; fails if the process is still running after {@link Await#LIMIT} */
+  public int waitForExit() {
+    return waitForExit(Await.LIMIT);
+  }
+
+  private int waitForExit(Duration timeout) {
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new AssertionError(name + " still running after " + timeout + "\n" + logs());

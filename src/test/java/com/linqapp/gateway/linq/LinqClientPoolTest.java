@@ -1,0 +1,56 @@
+package com.linqapp.gateway.linq;
+
+import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.onContext;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.sim.SimulatorOptions;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Linq client's connection pool against the real simulator: it must take everything the engine may
+ * have in flight at once — a full window of checks and the key probe — even before a connection is open.
+ * (Found by the flaky-test hunt: a window of checks sent while the startup probe waited for its connection
+ * was refused by the pool, {@code ConnectionPoolTooBusyException}, and every refusal cost the check an attempt.)
+ */
+@ExtendWith(VertxExtension.class)
+class LinqClientPoolTest {
+
+  private static final int MAX_CONCURRENCY = 4;
+
+  @Test
+  @DisplayName("the key probe and a full window of checks sent at once, before any connection opens, are all answered")
+  void probeAndFullWindowFitThePool(Vertx vertx) {
+    LinqSimulator sim = await(LinqSimulator.start(vertx, new SimulatorOptions()));
+    LinqClient linq = LinqClient.create(vertx, new LinqClientOptions().setBaseUrl(sim.baseUrl())
+        .setApiKey(sim.apiKey()).setMaxConcurrency(MAX_CONCURRENCY));
+    Context context = vertx.getOrCreateContext();
+
+    // All on one turn of the event loop: no connection can open meanwhile, so every request waits in the pool.
+    Future<List<LinqOutcome>> outcomes = onContext(context, () -> {
+      List<Future<LinqOutcome>> sent = new ArrayList<>();
+      sent.add(linq.senderLines());
+      for (int i = 0; i < MAX_CONCURRENCY; i++) {
+        sent.add(linq.check(Service.IMESSAGE, "+1202555010" + i, null, 10_000));
+      }
+      return Future.all(sent).map(all -> all.<LinqOutcome>list());
+    });
+
+    List<LinqOutcome> answers = await(outcomes);
+    assertThat(answers.get(0)).isInstanceOf(LinqOutcome.SenderLines.class);
+    assertThat(answers.subList(1, answers.size())).as("%s", answers)
+        .allSatisfy(outcome -> assertThat(outcome).isInstanceOf(LinqOutcome.Answered.class));
+    await(linq.close());
+    await(sim.close());
+  }
+}
