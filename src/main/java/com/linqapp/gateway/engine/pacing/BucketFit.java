@@ -1,0 +1,273 @@
+package com.linqapp.gateway.engine.pacing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which token buckets could have given the answers in one or more {@link ExchangeLog}s: the range of rates
+ * {@code L} for which some burst {@code B} explains every admission and every refusal.
+ *
+ * <p>A token bucket admits a run of requests if and only if no window holds more of them than it can supply:
+ * {@code admitted in [s, t] <= B + L (t - s)} (the "arrival curve" of network calculus). So every window between two
+ * admissions bounds {@code B} from below at a given {@code L}. A refusal at {@code v} means the bucket held less than
+ * one token: since the last moment {@code s} it was full, it gained {@code L (v - s)} and lost an admission each, so
+ * {@code B + L (v - s) - admitted in [s, v) < 1} for some {@code s}, which bounds {@code B} from above. A rate is
+ * possible when the two bounds leave room for a burst. Both bounds are evaluated for one {@code L} in a single pass
+ * (a running minimum of {@code admitted before s - L s}), and the range of possible rates is found on a geometric
+ * grid refined at its ends by bisection.
+ *
+ * <p>Linq's clock and ours differ by the way there and its jitter: every bound is loosened by
+ * {@link #TOLERANCE_TOKENS} plus the tokens {@link #JITTER_MILLIS} of jitter is worth at that rate. A log that no
+ * bucket explains even so means the limit changed, or is not a bucket.
+ *
+ * <p>Several logs (one per sender line, all of one shape) are fitted together: a rate must be possible in each.
+ */
+final class BucketFit {
+
+  /** Slack on every bound, in tokens (Linq's arithmetic is exact; this is for rounding). */
+  static final double TOLERANCE_TOKENS = Double.parseDouble(System.getProperty("fit.tol", "0.5"));
+  /**
+   * Slack on every window's length, in milliseconds: the send time (a whole millisecond) stands for the arrival at
+   * Linq, and the way there varies.
+   */
+  static final double JITTER_MILLIS = Double.parseDouble(System.getProperty("fit.jit", "4.0"));
+  /** A refusal is taken to empty a bucket drained for at least this long, unless sending just resumed. */
+  static final long MIN_DRAIN_MILLIS = 25;
+  /** A send this long after the previous one is a resume: Linq's bucket may have refilled meanwhile. */
+  static final long RESUME_GAP_MILLIS = 100;
+  /** The grid's step: adjacent rates differ by this factor before bisection. */
+  private static final double GRID_STEP = 1.25;
+  private static final int BISECTIONS = 12;
+  /**
+   * A log that misses every rate by at most this many tokens (beyond the tolerance) is jitter, not a change of
+   * limit: the rates that miss least are taken.
+   */
+  static final double NOISE_TOKENS = 2.0;
+  /** A rate fits when its bursts overlap by at least this much (the refusal's bound is strict). */
+  static final double FIT_MARGIN = 1e-6;
+  /** Steps of the search for the rate that fits best inside one grid step. */
+  private static final int REFINEMENTS = 24;
+
+  /**
+   * The rates that fit, and the bursts at their ends.
+   *
+   * @param minRate lowest possible rate, requests/s
+   * @param maxRate highest possible rate (infinite when nothing bounds it: no refusal yet)
+   * @param burstAtMax smallest burst that fits at {@code maxRate}: the smallest possible burst of all
+   * @param burstAtMin smallest burst that fits at {@code minRate}
+   */
+  record Region(double minRate, double maxRate, double burstAtMin, double burstAtMax) {
+
+    /** Relative width of the range of rates: 0 when the rate is known. */
+    double uncertainty() {
+      return maxRate / minRate - 1;
+    }
+  }
+
+  private BucketFit() {
+  }
+
+  /**
+   * @param lowest  the lowest rate worth considering (the pacer's floor)
+   * @param highest the highest (well above anything that could be sent)
+   * @param maxRetryAfterSeconds for a bucket, a {@code Retry-After} of {@code R >= 2} whole seconds means the next
+   *     token was more than {@code R - 1} s away, so the rate is below {@code 1 / (R - 1)}; 0 when none applies
+   * @return the rates that fit, or {@code null} when none does
+   */
+  static Region fit(List<ExchangeLog> logs, double lowest, double highest, long maxRetryAfterSeconds) {
+    double ceiling = maxRetryAfterSeconds >= 2 ? Math.min(highest, 1.0 / (maxRetryAfterSeconds - 1)) : highest;
+    lowest = Math.min(lowest, ceiling);
+    // The range that fits can be narrower than a grid step (two episodes pin a rate to a few percent): scan the grid
+    // for the rates that violate the log least locally, refine each, and only then look for the ends of the range.
+    List<Double> grid = new ArrayList<>();
+    for (double rate = lowest; rate < ceiling; rate *= GRID_STEP) {
+      grid.add(rate);
+    }
+    grid.add(ceiling);
+    double[] violations = new double[grid.size()];
+    for (int i = 0; i < violations.length; i++) {
+      violations[i] = violation(logs, grid.get(i));
+    }
+    double best = Double.NaN;
+    double bestViolation = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < violations.length; i++) {
+      boolean localMinimum = (i == 0 || violations[i] <= violations[i - 1])
+          && (i == violations.length - 1 || violations[i] <= violations[i + 1]);
+      if (!localMinimum || violations[i] == Double.MAX_VALUE) {
+        continue;
+      }
+      double[] refined = refine(logs, grid.get(i), violations[i], i == 0 ? grid.get(i) : grid.get(i - 1),
+          i == violations.length - 1 ? grid.get(i) : grid.get(i + 1));
+      if (refined[1] < bestViolation) {
+        best = refined[0];
+        bestViolation = refined[1];
+      }
+    }
+    if (!(bestViolation <= NOISE_TOKENS)) {
+      return null;
+    }
+    // Jitter beyond the tolerance leaves no rate that fits exactly: then the rates that miss least.
+    double allowed = Math.max(-FIT_MARGIN, bestViolation);
+    double minRate = end(logs, best, lowest, 1 / GRID_STEP, allowed);
+    double maxRate = end(logs, best, ceiling, GRID_STEP, allowed);
+    return new Region(minRate, maxRate >= highest ? Double.POSITIVE_INFINITY : maxRate, minBurst(logs, minRate),
+        minBurst(logs, maxRate));
+  }
+
+  /** Narrows down on the rate that violates least between {@code low} and {@code high}: {rate, violation}. */
+  private static double[] refine(List<ExchangeLog> logs, double best, double bestViolation, double low, double high) {
+    for (int i = 0; i < REFINEMENTS && bestViolation >= 0; i++) {
+      double lower = Math.sqrt(low * best);
+      double upper = Math.sqrt(best * high);
+      double atLower = violation(logs, lower);
+      double atUpper = violation(logs, upper);
+      if (atLower < bestViolation && atLower <= atUpper) {
+        high = best;
+        best = lower;
+        bestViolation = atLower;
+      } else if (atUpper < bestViolation) {
+        low = best;
+        best = upper;
+        bestViolation = atUpper;
+      } else {
+        low = lower;
+        high = upper;
+      }
+    }
+    return new double[] {best, bestViolation};
+  }
+
+  /** The end of the range that fits, from {@code inside} towards {@code limit}, stepping by {@code step}. */
+  private static double end(List<ExchangeLog> logs, double inside, double limit, double step, double allowed) {
+    double in = inside;
+    while (in != limit) {
+      double next = step > 1 ? Math.min(in * step, limit) : Math.max(in * step, limit);
+      if (violation(logs, next) > allowed) {
+        return bisect(logs, next, in, allowed);
+      }
+      in = next;
+    }
+    return limit;
+  }
+
+  /** The boundary between {@code out} (does not fit) and {@code in} (fits). */
+  private static double bisect(List<ExchangeLog> logs, double out, double in, double allowed) {
+    for (int i = 0; i < BISECTIONS; i++) {
+      double mid = Math.sqrt(out * in);
+      if (violation(logs, mid) <= allowed) {
+        in = mid;
+      } else {
+        out = mid;
+      }
+    }
+    return in;
+  }
+
+  /** By how many tokens the tightest log misses at {@code rate}: at most 0 when every log fits. */
+  static double violation(List<ExchangeLog> logs, double rate) {
+    double worst = Double.NEGATIVE_INFINITY;
+    for (ExchangeLog log : logs) {
+      double[] burst = burstRange(log, rate);
+      worst = Math.max(worst, burst == null ? Double.MAX_VALUE : burst[0] - burst[1]);
+    }
+    return worst;
+  }
+
+  static boolean fits(List<ExchangeLog> logs, double rate) {
+    return violation(logs, rate) <= -FIT_MARGIN;
+  }
+
+  /** The smallest burst every log needs at {@code rate} (their bursts are one). */
+  static double minBurst(List<ExchangeLog> logs, double rate) {
+    double burst = 1;
+    for (ExchangeLog log : logs) {
+      double[] range = burstRange(log, rate);
+      if (range != null) {
+        burst = Math.max(burst, range[0]);
+      }
+    }
+    return burst;
+  }
+
+  /**
+   * The bursts that explain {@code log} at {@code rate}, loosened by the tolerance: {@code [lowest, highest]}, or
+   * {@code null} when no burst does (a condition on the rate alone failed).
+   *
+   * <p>With {@code c(x)} the admissions sent before {@code x}, {@code J} the jitter and {@code T} the tolerance:
+   * an admission at {@code a} needs {@code B >= 1 + c(a) - c(s) - L (a - s + J) - T} for every moment {@code s}
+   * the bucket may have been full (an admission, or the start when full); a refusal at {@code v} needs
+   * {@code B < 1 + c(v) - c(s) - L max(0, v - s - J)} for some such {@code s} (a refusal no such {@code s} explains
+   * rules the rate out). Both are running minima of
+   * {@code c(s) - L s}: one pass. A refusal is explained by a bucket last full less than {@value #MIN_DRAIN_MILLIS}
+   * ms before it only at a resume (the start, or the first send after a gap): otherwise any refusal would be
+   * "explained" by a tiny burst at any rate, within the jitter.
+   */
+  static double[] burstRange(ExchangeLog log, double rate) {
+    double perMilli = rate / 1000;
+    double jitter = perMilli * JITTER_MILLIS;
+    ExchangeLog.Start startState = log.startState();
+    long start = log.start();
+    double lowest = 1;
+    double highest = Double.POSITIVE_INFINITY;
+    int admitted = 0;
+    // min of c(s) - L s over the moments s the bucket may have been full, for admissions: every earlier admission,
+    // and the start unless it was empty
+    double fullBefore = startState == ExchangeLog.Start.EMPTY ? Double.POSITIVE_INFINITY : -perMilli * start;
+    // the same for refusals, over the moments at least MIN_DRAIN_MILLIS before (a pointer lagging behind)
+    double fullLongBefore = Double.POSITIVE_INFINITY;
+    int lag = 0;
+    int admittedBeforeLag = 0;
+    long previousAt = Long.MIN_VALUE;
+    long resumedAt = Long.MIN_VALUE;
+    int admittedAtResume = 0;
+    for (int i = 0; i < log.size(); i++) {
+      byte outcome = log.outcome(i);
+      if (outcome == ExchangeLog.PENDING) {
+        continue;
+      }
+      long at = log.sentAt(i);
+      if (previousAt == Long.MIN_VALUE || at - previousAt >= RESUME_GAP_MILLIS) {
+        resumedAt = previousAt == Long.MIN_VALUE && startState == ExchangeLog.Start.EMPTY ? Long.MIN_VALUE : at;
+        admittedAtResume = admitted;
+      }
+      previousAt = at;
+      double level = admitted - perMilli * at;
+      if (outcome == ExchangeLog.ADMITTED) {
+        if (startState == ExchangeLog.Start.EMPTY
+            && perMilli * (at - start + JITTER_MILLIS) + TOLERANCE_TOKENS < admitted) {
+          return null; // from less than one token, the bucket could not have admitted this many by now
+        }
+        if (fullBefore != Double.POSITIVE_INFINITY) {
+          lowest = Math.max(lowest, 1 + level - fullBefore - jitter - TOLERANCE_TOKENS);
+        }
+        fullBefore = Math.min(fullBefore, level);
+        admitted++;
+        continue;
+      }
+      long cutoff = at - MIN_DRAIN_MILLIS;
+      while (lag < i && log.sentAt(lag) <= cutoff) {
+        if (log.outcome(lag) == ExchangeLog.ADMITTED) {
+          fullLongBefore = Math.min(fullLongBefore, admittedBeforeLag - perMilli * log.sentAt(lag));
+          admittedBeforeLag++;
+        }
+        lag++;
+      }
+      if (startState != ExchangeLog.Start.FULL
+          && perMilli * Math.max(0, at - start - JITTER_MILLIS) < admitted + 1 + TOLERANCE_TOKENS) {
+        continue; // the bucket may have been short of a token since the start: nothing to learn about the burst
+      }
+      double longBefore = startState == ExchangeLog.Start.FULL && start <= cutoff
+          ? Math.min(fullLongBefore, -perMilli * start) : fullLongBefore;
+      double drained = longBefore == Double.POSITIVE_INFINITY ? 0
+          : Math.max(0, level - longBefore + Math.min(jitter, perMilli * (at - start)));
+      if (resumedAt != Long.MIN_VALUE && resumedAt > cutoff) {
+        drained = Math.max(drained, admitted - admittedAtResume); // a burst into a full bucket since the resume
+      }
+      if (drained <= 0) {
+        return null; // at this rate Linq's bucket would have been full: the refusal cannot be explained
+      }
+      highest = Math.min(highest, 1 + drained);
+    }
+    return new double[] {lowest, highest};
+  }
+}

@@ -1,0 +1,80 @@
+package com.linqapp.gateway.engine.pacing;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the adaptive pacers of one factory learn together: the account's pacer alone, or every sender line's when
+ * Linq limits each line (lines of one account are taken to be limited alike until their answers say otherwise).
+ * Each pacer keeps its own {@link ExchangeLog}; the model fits a token bucket to all of them at once, so the first
+ * episodes of three lines say as much as three episodes of one. Confined to the engine's event loop.
+ */
+final class LimitModel {
+
+  /** Most exchanges a log keeps (a few minutes at a fast limit); older ones are dropped at a refusal. */
+  static final int LOG_CAPACITY = 8_192;
+
+  private final List<ExchangeLog> logs = new ArrayList<>();
+  private LimitEstimate estimate = LimitEstimate.UNKNOWN;
+
+  ExchangeLog newLog() {
+    ExchangeLog log = new ExchangeLog(LOG_CAPACITY);
+    logs.add(log);
+    return log;
+  }
+
+  LimitEstimate estimate() {
+    return estimate;
+  }
+
+  /** An estimate learnt elsewhere (another node, an earlier run), taken until this model's own answers say more. */
+  void adopt(LimitEstimate learnt) {
+    if (estimate.shape() == LimitEstimate.Shape.UNKNOWN) {
+      estimate = learnt;
+    }
+  }
+
+  void window(double limit, long windowMillis) {
+    estimate = new LimitEstimate(LimitEstimate.Shape.WINDOW, limit * 1000.0 / windowMillis, limit * 1000.0 / windowMillis,
+        limit, windowMillis);
+  }
+
+  /**
+   * Fits a token bucket to every log (or, when the lines turn out to differ, to {@code own} alone).
+   *
+   * @param share the share of the account this node sends: the logs hold only its own exchanges
+   * @param maxRetryAfterSeconds the longest whole-second Retry-After since the logs start (bounds a bucket's rate)
+   * @return the estimate, or {@code null} when no bucket explains the answers (the limit changed, or is no bucket)
+   */
+  LimitEstimate fit(ExchangeLog own, double share, long maxRetryAfterSeconds) {
+    BucketFit.Region region = BucketFit.fit(logs, AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE,
+        maxRetryAfterSeconds);
+    if (region == null && logs.size() > 1) {
+      region = BucketFit.fit(List.of(own), AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE,
+          maxRetryAfterSeconds);
+    }
+    if (region == null) {
+      if (AdaptivePacer.TRACE) {
+        for (double l = 150; l < 300; l *= 1.01) {
+          double[] r = BucketFit.burstRange(own, l);
+          System.out.printf("   L=%.1f v=%.2f burst %s%n", l, BucketFit.violation(logs, l), r == null ? "none" : r[0] + ".." + r[1]);
+        }
+        StringBuilder b = new StringBuilder("   log start " + own.start() + " " + own.startState() + ":");
+        for (int i = 0; i < own.size(); i++) b.append(' ').append(own.sentAt(i)).append(own.outcome(i) == 1 ? "+" : own.outcome(i) == 2 ? "-" : "?");
+        System.out.println(b);
+      }
+      return null;
+    }
+    estimate = new LimitEstimate(LimitEstimate.Shape.BUCKET, region.minRate() / share, region.maxRate() / share,
+        Math.max(1, region.burstAtMax() / share), 0);
+    return estimate;
+  }
+
+  /** The limit changed: forgets what each log says before its last refusal (or the whole log, if it has none). */
+  void forget(long now) {
+    for (ExchangeLog log : logs) {
+      log.restartEmpty(log.lastRefusal(now));
+    }
+    estimate = LimitEstimate.UNKNOWN;
+  }
+}
