@@ -41,6 +41,10 @@ final class AdaptivePacer implements SendPacer {
   static final double BETA = 0.7;
   /** The relative width of the rate range under which the pacer tracks instead of exploring. */
   static final double NARROW = 0.08;
+  /** A range of rates the fit leaves open down to the floor is explored as if it spanned this factor at most. */
+  static final double EXPLORE_SPAN = 64;
+  /** A 429 while tracking (not probing) lowers the rate at least this much below the one refused. */
+  static final double TRACKING_STEP_DOWN = 0.02;
   /** While exploring, the rate climbs at most this often... */
   static final long CLIMB_MILLIS = 250;
   /** ...and only after this many answers at the current rate. */
@@ -89,6 +93,8 @@ final class AdaptivePacer implements SendPacer {
   private long episodeStart = NEVER;
   private boolean inEpisode;
   private long pauseEnd = NEVER;
+  /** When the episode's 429 came: Linq's bucket has refilled from empty since then. */
+  private long throttledAt = NEVER;
   /** Set by a 429: the fit runs when sending may resume (by then the answers in flight are in). */
   private boolean decisionDue;
   private long lastRetryAfter;
@@ -238,6 +244,7 @@ final class AdaptivePacer implements SendPacer {
     maxRetryAfterSeconds = Math.max(maxRetryAfterSeconds, (retryAfterMillis + 999) / 1000);
     rateBeforeThrottle = phase == Phase.OPENING ? openingRate(now) : rate;
     pauseEnd = Math.max(pauseEnd, now + retryAfterMillis);
+    throttledAt = now;
     decisionDue = true;
     refill(now);
     tokens = Math.min(tokens, 0); // Linq's bucket is empty: what it refills during the pause is all there is
@@ -289,27 +296,50 @@ final class AdaptivePacer implements SendPacer {
       double from = BETA * rateBeforeThrottle;
       region = fit == null ? LimitEstimate.UNKNOWN : fit;
       explore(now, fit == null ? from : Math.min(Math.max(from, fit.minRate()), fit.maxRate()));
+      refilledSinceThrottle(now);
       return;
     }
     region = fit;
-    if (fit.uncertainty() <= NARROW) {
+    if (phase == Phase.TRACKING) {
+      // Refused at a rate the answers said was safe: the estimate is off by more than its jitter allows.
+      region = new LimitEstimate(fit.shape(), Math.min(fit.minRate(), rate * (1 - TRACKING_STEP_DOWN)),
+          fit.maxRate(), fit.burst(), 0);
+      track(now);
+    } else if (fit.uncertainty() <= NARROW) {
       track(now);
     } else {
       explore(now, startWithin(fit));
     }
+    refilledSinceThrottle(now);
   }
 
-  /** Where exploring starts: the middle of the range the fit allows (geometrically), below what was refused. */
+  /**
+   * What Linq refilled since its 429 emptied the bucket, at the rate just decided (the rate paced before the 429
+   * may have been a probe's): at a slow limit that is less than a burst, and a burst would draw the next 429.
+   */
+  private void refilledSinceThrottle(long now) {
+    tokens = Math.min(capacity(), Math.max(0, now - throttledAt) * allowedRate() / 1000);
+    refilledAt = now;
+  }
+
+  /**
+   * Where exploring starts: the middle of the range the fit allows (geometrically), below what was refused. A range
+   * that reaches down to the floor says nothing about its bottom; it is taken to span {@value #EXPLORE_SPAN} at most.
+   */
   private double startWithin(LimitEstimate fit) {
     double top = Math.min(fit.maxRate(), rateBeforeThrottle);
-    double bottom = Math.max(MIN_RATE, Math.min(fit.minRate(), top));
+    double bottom = Math.max(Math.max(MIN_RATE, top / EXPLORE_SPAN), Math.min(fit.minRate(), top));
     return Math.sqrt(bottom * top);
   }
 
+  /**
+   * Climbs from {@code from} until the next 429. No burst: Linq's bucket drains at the excess over its rate from
+   * full, and the longer that takes, the more precisely the episode's 429 gives the rate.
+   */
   private void explore(long now, double from) {
     phase = Phase.EXPLORING;
     setRate(now, Math.max(MIN_RATE, from));
-    capacity = Math.max(startingBurst, region.shape() == LimitEstimate.Shape.BUCKET ? region.burst() - 1 : 1);
+    capacity = startingBurst;
     climbedAt = now;
     answersSinceClimb = 0;
   }
@@ -332,7 +362,8 @@ final class AdaptivePacer implements SendPacer {
     double rateNow = Math.max(MIN_RATE, region.minRate());
     double pauseSeconds = Math.max(1, lastRetryAfter / 1000.0);
     double lostSeconds = Math.max(0, pauseSeconds - region.burst() / rateNow);
-    double hold = Math.max(lostSeconds / Math.max(PROBE_BUDGET, region.uncertainty()), SENDS_PER_PROBE / rateNow);
+    // Tracking at the lowest rate the answers allow gives up about half their uncertainty, on average.
+    double hold = Math.max(lostSeconds / Math.max(PROBE_BUDGET, region.uncertainty() / 2), SENDS_PER_PROBE / rateNow);
     return Math.max(MIN_HOLD_MILLIS, (long) (hold * 1000));
   }
 
@@ -351,8 +382,14 @@ final class AdaptivePacer implements SendPacer {
     }
     answersSinceClimb = 0;
     climbedAt = now;
-    double step = phase == Phase.EXPLORING && rate < region.minRate() ? FAST_CLIMB : SLOW_CLIMB;
-    setRate(now, rate * step);
+    if (phase == Phase.EXPLORING) {
+      // Up to the highest rate the fit allows: from there Linq's bucket drains slowly, and the long episode that
+      // ends in the next 429 gives the rate precisely. A climb above it would only shorten that episode.
+      double step = rate < region.minRate() ? FAST_CLIMB : SLOW_CLIMB;
+      setRate(now, Math.max(rate, Math.min(rate * step, region.maxRate() * PROBE_STEP)));
+    } else {
+      setRate(now, rate * SLOW_CLIMB);
+    }
   }
 
   private void openWindow(int limit, long length, long now) {
