@@ -75,6 +75,15 @@ final class BucketFit {
    * @return the rates that fit, or {@code null} when none does
    */
   static Region fit(List<ExchangeLog> logs, double lowest, double highest, long maxRetryAfterSeconds) {
+    return fit(logs, lowest, highest, maxRetryAfterSeconds, 1, Double.POSITIVE_INFINITY);
+  }
+
+  /**
+   * {@link #fit(List, double, double, long)} for a burst known to lie in {@code [burstFrom, burstTo]}: after the
+   * limit changed, Linq's burst usually has not, and with it one episode gives the new rate.
+   */
+  static Region fit(List<ExchangeLog> logs, double lowest, double highest, long maxRetryAfterSeconds,
+      double burstFrom, double burstTo) {
     double ceiling = maxRetryAfterSeconds >= 2 ? Math.min(highest, 1.0 / (maxRetryAfterSeconds - 1)) : highest;
     lowest = Math.min(lowest, ceiling);
     // The range that fits can be narrower than a grid step (two episodes pin a rate to a few percent): scan the grid
@@ -86,7 +95,7 @@ final class BucketFit {
     grid.add(ceiling);
     double[] violations = new double[grid.size()];
     for (int i = 0; i < violations.length; i++) {
-      violations[i] = violation(logs, grid.get(i));
+      violations[i] = violation(logs, grid.get(i), burstFrom, burstTo);
     }
     double best = Double.NaN;
     double bestViolation = Double.POSITIVE_INFINITY;
@@ -97,7 +106,7 @@ final class BucketFit {
         continue;
       }
       double[] refined = refine(logs, grid.get(i), violations[i], i == 0 ? grid.get(i) : grid.get(i - 1),
-          i == violations.length - 1 ? grid.get(i) : grid.get(i + 1));
+          i == violations.length - 1 ? grid.get(i) : grid.get(i + 1), burstFrom, burstTo);
       if (refined[1] < bestViolation) {
         best = refined[0];
         bestViolation = refined[1];
@@ -108,19 +117,20 @@ final class BucketFit {
     }
     // Jitter beyond the tolerance leaves no rate that fits exactly: then the rates that miss least.
     double allowed = Math.max(-FIT_MARGIN, bestViolation);
-    double minRate = end(logs, best, lowest, 1 / GRID_STEP, allowed);
-    double maxRate = end(logs, best, ceiling, GRID_STEP, allowed);
+    double minRate = end(logs, best, lowest, 1 / GRID_STEP, allowed, burstFrom, burstTo);
+    double maxRate = end(logs, best, ceiling, GRID_STEP, allowed, burstFrom, burstTo);
     return new Region(minRate, maxRate >= highest ? Double.POSITIVE_INFINITY : maxRate, minBurst(logs, minRate),
         minBurst(logs, maxRate));
   }
 
   /** Narrows down on the rate that violates least between {@code low} and {@code high}: {rate, violation}. */
-  private static double[] refine(List<ExchangeLog> logs, double best, double bestViolation, double low, double high) {
+  private static double[] refine(List<ExchangeLog> logs, double best, double bestViolation, double low, double high,
+      double burstFrom, double burstTo) {
     for (int i = 0; i < REFINEMENTS && bestViolation >= 0; i++) {
       double lower = Math.sqrt(low * best);
       double upper = Math.sqrt(best * high);
-      double atLower = violation(logs, lower);
-      double atUpper = violation(logs, upper);
+      double atLower = violation(logs, lower, burstFrom, burstTo);
+      double atUpper = violation(logs, upper, burstFrom, burstTo);
       if (atLower < bestViolation && atLower <= atUpper) {
         high = best;
         best = lower;
@@ -138,12 +148,13 @@ final class BucketFit {
   }
 
   /** The end of the range that fits, from {@code inside} towards {@code limit}, stepping by {@code step}. */
-  private static double end(List<ExchangeLog> logs, double inside, double limit, double step, double allowed) {
+  private static double end(List<ExchangeLog> logs, double inside, double limit, double step, double allowed,
+      double burstFrom, double burstTo) {
     double in = inside;
     while (in != limit) {
       double next = step > 1 ? Math.min(in * step, limit) : Math.max(in * step, limit);
-      if (violation(logs, next) > allowed) {
-        return bisect(logs, next, in, allowed);
+      if (violation(logs, next, burstFrom, burstTo) > allowed) {
+        return bisect(logs, next, in, allowed, burstFrom, burstTo);
       }
       in = next;
     }
@@ -151,10 +162,11 @@ final class BucketFit {
   }
 
   /** The boundary between {@code out} (does not fit) and {@code in} (fits). */
-  private static double bisect(List<ExchangeLog> logs, double out, double in, double allowed) {
+  private static double bisect(List<ExchangeLog> logs, double out, double in, double allowed, double burstFrom,
+      double burstTo) {
     for (int i = 0; i < BISECTIONS; i++) {
       double mid = Math.sqrt(out * in);
-      if (violation(logs, mid) <= allowed) {
+      if (violation(logs, mid, burstFrom, burstTo) <= allowed) {
         in = mid;
       } else {
         out = mid;
@@ -165,12 +177,21 @@ final class BucketFit {
 
   /** By how many tokens the tightest log misses at {@code rate}: at most 0 when every log fits. */
   static double violation(List<ExchangeLog> logs, double rate) {
-    double worst = Double.NEGATIVE_INFINITY;
+    return violation(logs, rate, 1, Double.POSITIVE_INFINITY);
+  }
+
+  private static double violation(List<ExchangeLog> logs, double rate, double burstFrom, double burstTo) {
+    double lowest = burstFrom;
+    double highest = burstTo;
     for (ExchangeLog log : logs) {
       double[] burst = burstRange(log, rate);
-      worst = Math.max(worst, burst == null ? Double.MAX_VALUE : burst[0] - burst[1]);
+      if (burst == null) {
+        return Double.MAX_VALUE;
+      }
+      lowest = Math.max(lowest, burst[0]);
+      highest = Math.min(highest, burst[1]);
     }
-    return worst;
+    return lowest - highest;
   }
 
   static boolean fits(List<ExchangeLog> logs, double rate) {

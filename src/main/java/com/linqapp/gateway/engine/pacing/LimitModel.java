@@ -16,6 +16,10 @@ final class LimitModel {
 
   private final List<ExchangeLog> logs = new ArrayList<>();
   private LimitEstimate estimate = LimitEstimate.UNKNOWN;
+  /** The burst learnt before the limit last changed: usually it has not changed with the rate. */
+  private double[] burstHint;
+  /** The bursts the last fit allowed, from its highest rate to its lowest. */
+  private double[] burstFit;
 
   ExchangeLog newLog() {
     ExchangeLog log = new ExchangeLog(LOG_CAPACITY);
@@ -47,8 +51,11 @@ final class LimitModel {
    * @return the estimate, or {@code null} when no bucket explains the answers (the limit changed, or is no bucket)
    */
   LimitEstimate fit(ExchangeLog own, double share, long maxRetryAfterSeconds) {
-    BucketFit.Region region = BucketFit.fit(logs, AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE,
-        maxRetryAfterSeconds);
+    BucketFit.Region region = burstHint == null ? null : BucketFit.fit(logs, AdaptivePacer.MIN_RATE * share,
+        AdaptivePacer.MAX_RATE, maxRetryAfterSeconds, burstHint[0] * share, burstHint[1] * share);
+    if (region == null) {
+      region = BucketFit.fit(logs, AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE, maxRetryAfterSeconds);
+    }
     if (region == null && logs.size() > 1) {
       region = BucketFit.fit(List.of(own), AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE,
           maxRetryAfterSeconds);
@@ -67,13 +74,20 @@ final class LimitModel {
     }
     estimate = new LimitEstimate(LimitEstimate.Shape.BUCKET, region.minRate() / share, region.maxRate() / share,
         Math.max(1, region.burstAtMax() / share), 0);
+    burstFit = new double[] {region.burstAtMax() / share, region.burstAtMin() / share};
     return estimate;
   }
 
-  /** The limit changed: forgets what each log says before its last refusal (or the whole log, if it has none). */
+  /**
+   * The limit changed: forgets what each log says before its last refusal (or the whole log, if it has none), but
+   * keeps the burst it had learnt as a hint for the next fits.
+   */
   void forget(long now) {
     for (ExchangeLog log : logs) {
       log.restartEmpty(log.lastRefusal(now));
+    }
+    if (burstFit != null && estimate.uncertainty() <= AdaptivePacer.NARROW) {
+      burstHint = new double[] {Math.max(1, burstFit[0] - 1), burstFit[1] + 1};
     }
     estimate = LimitEstimate.UNKNOWN;
   }
