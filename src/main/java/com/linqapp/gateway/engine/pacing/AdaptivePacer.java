@@ -40,9 +40,7 @@ final class AdaptivePacer implements SendPacer {
   /** After a drop no fit can yet explain, the rate restarts from this share of what was being sent. */
   static final double BETA = 0.7;
   /** The relative width of the rate range under which the pacer tracks instead of exploring. */
-  static final double NARROW = 0.08;
-  /** A range of rates the fit leaves open down to the floor is explored as if it spanned this factor at most. */
-  static final double EXPLORE_SPAN = 64;
+  static final double NARROW = 0.10;
   /** A 429 while tracking (not probing) lowers the rate at least this much below the one refused. */
   static final double TRACKING_STEP_DOWN = 0.02;
   /** While exploring, the rate climbs at most this often... */
@@ -113,6 +111,7 @@ final class AdaptivePacer implements SendPacer {
   private long windowMillis;
   private int windowSends;
   private boolean windowProbeOut;
+  private long windowProbeSentAt = NEVER;
 
   /**
    * @param startingRate requests/s before the first 429 ({@code POSITIVE_INFINITY}: the opening, unpaced)
@@ -183,7 +182,10 @@ final class AdaptivePacer implements SendPacer {
       if (windowOpenedAt == NEVER) {
         windowOpenedAt = now;
       }
-      windowProbeOut |= ++windowSends > windowLimit;
+      if (++windowSends > windowLimit && !windowProbeOut) {
+        windowProbeOut = true;
+        windowProbeSentAt = now;
+      }
       return;
     }
     if (phase != Phase.OPENING) {
@@ -206,8 +208,10 @@ final class AdaptivePacer implements SendPacer {
     }
     switch (phase) {
       case WINDOW -> {
-        if (windowSends > windowLimit && sentAt >= windowOpenedAt) {
-          windowLimit = windowSends; // the window holds more than we thought
+        // The request beyond the limit is the last sent: without its send time, its answer is the last one.
+        boolean probeAnswered = sentAt == Long.MIN_VALUE ? answers >= sends : sentAt >= windowProbeSentAt;
+        if (windowProbeOut && probeAnswered) {
+          windowLimit = windowSends; // the request beyond the limit was admitted: the window holds more
           windowProbeOut = false;
         }
       }
@@ -280,6 +284,7 @@ final class AdaptivePacer implements SendPacer {
           : pauseEnd - episodeStart;
       int limit = phase == Phase.WINDOW && admitted < windowLimit ? admitted : Math.max(admitted, windowLimit);
       model.window(limit / share, length);
+      if (TRACE) System.out.printf("t=%d window: admitted %d since %d, limit %d, length %d, sends in window %d%n", now, admitted, episodeStart, limit, length, windowSends);
       openWindow(limit, length, now);
       return;
     }
@@ -323,13 +328,22 @@ final class AdaptivePacer implements SendPacer {
   }
 
   /**
-   * Where exploring starts: the middle of the range the fit allows (geometrically), below what was refused. A range
-   * that reaches down to the floor says nothing about its bottom; it is taken to span {@value #EXPLORE_SPAN} at most.
+   * Where exploring starts: {@value #BETA} of the highest rate the fit allows (the refusal bounds the rate from above;
+   * what bounds it from below, the few answers after it, says little), spread a little over sender lines so that
+   * their next episodes differ in length ({@link LimitModel#explorationQuantile}), and never below the lowest rate
+   * the fit allows.
    */
   private double startWithin(LimitEstimate fit) {
     double top = Math.min(fit.maxRate(), rateBeforeThrottle);
-    double bottom = Math.max(Math.max(MIN_RATE, top / EXPLORE_SPAN), Math.min(fit.minRate(), top));
-    return Math.sqrt(bottom * top);
+    double q = model.explorationQuantile(log);
+    double start = switch (Integer.getInteger("explore.rule", 2)) {
+      case 1 -> { double b = Math.max(fit.minRate(), top / 64); yield b * Math.pow(top / b, q); }
+      case 3 -> { double b = Math.max(fit.minRate(), top * 0.25); yield b * Math.pow(top / b, q); }
+      case 4 -> top * Math.pow(0.5, 2 * q);
+      case 5 -> { double b = Math.max(fit.minRate(), top * 0.35); yield b * Math.pow(top / b, q); }
+      default -> top * Math.pow(BETA, 2 * q);
+    };
+    return Math.max(Math.max(MIN_RATE, fit.minRate()), start);
   }
 
   /**

@@ -27,6 +27,15 @@ final class LimitModel {
     return log;
   }
 
+  /**
+   * Where in the range of possible rates {@code log}'s pacer starts exploring, in (0, 1) from its bottom to its top
+   * (geometrically): lines spread over the range, so that their next episodes differ in length, which is what tells
+   * a burst from a rate; the account's pacer starts in the middle.
+   */
+  double explorationQuantile(ExchangeLog log) {
+    return (logs.indexOf(log) + 1.0) / (logs.size() + 1.0);
+  }
+
   LimitEstimate estimate() {
     return estimate;
   }
