@@ -6,8 +6,6 @@ import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.sim.FixedWindow;
 import com.linqapp.gateway.sim.RateLimiter;
 import com.linqapp.gateway.sim.TokenBucket;
-import java.util.function.Function;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,7 +30,7 @@ class LearningJobTest {
       "window-5s, 40, 200, 1.15, 0.035",
       "window-1s, 100, 100, 1.25, 0.02"})
   void finishesNearTheLimitWithFew429s(String kind, double rate, int burst, double most, double most429) {
-    Function<LongSupplier, RateLimiter> linq = switch (kind) {
+    LearningJobSim.Limit linq = switch (kind) {
       case "bucket" -> clock -> new TokenBucket(rate, burst, clock);
       case "window-5s" -> clock -> new FixedWindow(5_000, burst, clock);
       case "window-1s" -> clock -> new FixedWindow(1_000, burst, clock);
@@ -40,7 +38,7 @@ class LearningJobTest {
     };
     long items = (long) (30 * rate) + burst;
     for (long seed = 1; seed <= 3; seed++) {
-      LearningJobSim.Outcome job = new LearningJobSim(SendPacer.adaptive(), 16, linq, 15, 10, seed)
+      LearningJobSim.Outcome job = new LearningJobSim(SendPacer.learning(), 1, 16, linq, 15, 10, seed)
           .run(items, 300_000);
       double ratio = job.seconds() / ((items - burst) / rate);
       System.out.printf("%s %.0f/%d seed %d: %.3f x ideal, 429s %.2f%%%n", kind, rate, burst, seed, ratio,

@@ -1,5 +1,9 @@
 package com.linqapp.gateway.engine.pacing;
 
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Learns an unknown rate limit from Linq's answers, in as few 429s as possible, and paces to it. The design and its
  * measurements are in {@code docs/adaptive-rate.md} (third revision); in short:
@@ -41,6 +45,13 @@ final class AdaptivePacer implements SendPacer {
   static final double BETA = 0.7;
   /** The relative width of the rate range under which the pacer tracks instead of exploring. */
   static final double NARROW = 0.10;
+  /** The range of rates explored spans at most this factor below its top. */
+  static final double EXPLORE_SPAN = 4;
+  /**
+   * Tracking keeps this far below the lowest rate the answers allow: jitter beyond what the fit allows for can put
+   * that rate a little above the limit, and a 429 costs far more than the margin.
+   */
+  static final double TRACKING_MARGIN = 0.01;
   /** A 429 while tracking (not probing) lowers the rate at least this much below the one refused. */
   static final double TRACKING_STEP_DOWN = 0.02;
   /** While exploring, the rate climbs at most this often... */
@@ -66,8 +77,8 @@ final class AdaptivePacer implements SendPacer {
   /** Engine timers fire on whole milliseconds, and late: tokens that accrue meanwhile are kept. */
   static final long TIMER_SLACK_MILLIS = 2;
 
+  private static final Logger LOG = LoggerFactory.getLogger(AdaptivePacer.class);
   private static final long NEVER = Long.MIN_VALUE;
-  static final boolean TRACE = Boolean.getBoolean("pacer.trace");
 
   enum Phase { OPENING, EXPLORING, TRACKING, PROBING, WINDOW }
 
@@ -215,7 +226,12 @@ final class AdaptivePacer implements SendPacer {
           windowProbeOut = false;
         }
       }
-      case EXPLORING, PROBING -> climb(now);
+      case EXPLORING -> {
+        if (!learntElsewhere(now)) {
+          climb(now);
+        }
+      }
+      case PROBING -> climb(now);
       case TRACKING -> {
         if (holdUntil != NEVER && now >= holdUntil) {
           startProbe(now);
@@ -256,6 +272,9 @@ final class AdaptivePacer implements SendPacer {
       rate = BETA * rateBeforeThrottle; // provisional, until the fit at the end of the pause
       phase = Phase.EXPLORING;
     }
+    if (retryAfterMillis < WINDOW_RETRY_AFTER_MILLIS) {
+      model.fit(log, share, maxRetryAfterSeconds); // provisional (answers still in flight): for the other lines
+    }
   }
 
   @Override
@@ -278,13 +297,20 @@ final class AdaptivePacer implements SendPacer {
       return;
     }
     decisionDue = false;
+    decide(now);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Linq's limit: {}; {} at {}/s", model.estimate(), phase.name().toLowerCase(Locale.ROOT),
+          String.format(Locale.ROOT, "%.2f", rate()));
+    }
+  }
+
+  private void decide(long now) {
     int admitted = log.admittedSince(episodeStart);
     if (lastRetryAfter >= WINDOW_RETRY_AFTER_MILLIS && admitted >= 2) {
       long length = windowOpenedAt != NEVER && phase == Phase.WINDOW ? pauseEnd - windowOpenedAt
           : pauseEnd - episodeStart;
       int limit = phase == Phase.WINDOW && admitted < windowLimit ? admitted : Math.max(admitted, windowLimit);
       model.window(limit / share, length);
-      if (TRACE) System.out.printf("t=%d window: admitted %d since %d, limit %d, length %d, sends in window %d%n", now, admitted, episodeStart, limit, length, windowSends);
       openWindow(limit, length, now);
       return;
     }
@@ -293,7 +319,6 @@ final class AdaptivePacer implements SendPacer {
       phase = Phase.EXPLORING;
     }
     LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds);
-    if (TRACE) System.out.printf("t=%d decide: admitted %d in episode from %d, ra %d, before %.1f, fit %s%n", now, admitted, episodeStart, lastRetryAfter, rateBeforeThrottle, fit);
     if (fit == null) {
       model.forget(now); // no bucket explains it all: the limit changed; keep only what followed the last 429
       maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
@@ -328,22 +353,15 @@ final class AdaptivePacer implements SendPacer {
   }
 
   /**
-   * Where exploring starts: {@value #BETA} of the highest rate the fit allows (the refusal bounds the rate from above;
-   * what bounds it from below, the few answers after it, says little), spread a little over sender lines so that
-   * their next episodes differ in length ({@link LimitModel#explorationQuantile}), and never below the lowest rate
-   * the fit allows.
+   * Where exploring starts: inside the range the fit allows, geometrically in the middle for the account and spread
+   * over it for sender lines ({@link LimitModel#explorationQuantile}), so that their next episodes differ in length.
+   * The refusal bounds the rate from above; the few answers after it bound it from below, if at all, so the range
+   * is taken to reach {@value #EXPLORE_SPAN} times below its top at most.
    */
   private double startWithin(LimitEstimate fit) {
-    double top = Math.min(fit.maxRate(), rateBeforeThrottle);
-    double q = model.explorationQuantile(log);
-    double start = switch (Integer.getInteger("explore.rule", 2)) {
-      case 1 -> { double b = Math.max(fit.minRate(), top / 64); yield b * Math.pow(top / b, q); }
-      case 3 -> { double b = Math.max(fit.minRate(), top * 0.25); yield b * Math.pow(top / b, q); }
-      case 4 -> top * Math.pow(0.5, 2 * q);
-      case 5 -> { double b = Math.max(fit.minRate(), top * 0.35); yield b * Math.pow(top / b, q); }
-      default -> top * Math.pow(BETA, 2 * q);
-    };
-    return Math.max(Math.max(MIN_RATE, fit.minRate()), start);
+    double top = Math.max(MIN_RATE, Math.min(fit.maxRate(), rateBeforeThrottle));
+    double bottom = Math.min(top, Math.max(fit.minRate(), top / EXPLORE_SPAN));
+    return bottom * Math.pow(top / bottom, model.explorationQuantile(log));
   }
 
   /**
@@ -353,6 +371,7 @@ final class AdaptivePacer implements SendPacer {
   private void explore(long now, double from) {
     phase = Phase.EXPLORING;
     setRate(now, Math.max(MIN_RATE, from));
+    model.exploring(log, rate);
     capacity = startingBurst;
     climbedAt = now;
     answersSinceClimb = 0;
@@ -361,7 +380,8 @@ final class AdaptivePacer implements SendPacer {
   /** Paces at the lowest rate the answers allow, with the smallest burst they allow, until the next probe. */
   private void track(long now) {
     phase = Phase.TRACKING;
-    setRate(now, Math.max(MIN_RATE, region.minRate()));
+    model.exploring(log, Double.NaN);
+    setRate(now, Math.max(MIN_RATE, region.minRate() * (1 - TRACKING_MARGIN)));
     capacity = Math.max(1, region.burst() - 1);
     holdUntil = now == NEVER ? NEVER : now + holdMillis();
   }
@@ -389,6 +409,23 @@ final class AdaptivePacer implements SendPacer {
     answersSinceClimb = 0;
   }
 
+  /**
+   * Another line's 429 may pin the rate while this line is still exploring (draining its own bucket towards its
+   * 429): then it tracks at once, and its 429 and pause are saved. Its bucket is part drained: no burst.
+   */
+  private boolean learntElsewhere(long now) {
+    LimitEstimate shared = model.estimate();
+    if (decisionDue || shared == region || shared.shape() != LimitEstimate.Shape.BUCKET
+        || shared.uncertainty() > NARROW) {
+      return false;
+    }
+    region = shared;
+    track(now);
+    refill(now);
+    tokens = Math.min(tokens, 0);
+    return true;
+  }
+
   /** Exploring and probing: a step up every {@value #CLIMB_MILLIS} ms, after {@value #CLIMB_ANSWERS} answers. */
   private void climb(long now) {
     if (++answersSinceClimb < CLIMB_ANSWERS || now - climbedAt < CLIMB_MILLIS) {
@@ -397,10 +434,14 @@ final class AdaptivePacer implements SendPacer {
     answersSinceClimb = 0;
     climbedAt = now;
     if (phase == Phase.EXPLORING) {
+      if (!model.climbs(log)) {
+        return;
+      }
       // Up to the highest rate the fit allows: from there Linq's bucket drains slowly, and the long episode that
       // ends in the next 429 gives the rate precisely. A climb above it would only shorten that episode.
       double step = rate < region.minRate() ? FAST_CLIMB : SLOW_CLIMB;
       setRate(now, Math.max(rate, Math.min(rate * step, region.maxRate() * PROBE_STEP)));
+      model.exploring(log, rate);
     } else {
       setRate(now, rate * SLOW_CLIMB);
     }
@@ -408,6 +449,7 @@ final class AdaptivePacer implements SendPacer {
 
   private void openWindow(int limit, long length, long now) {
     phase = Phase.WINDOW;
+    model.exploring(log, Double.NaN);
     windowLimit = Math.max(1, limit);
     windowMillis = Math.max(1, length);
     windowOpenedAt = NEVER; // opens with the first send after the pause
@@ -443,7 +485,6 @@ final class AdaptivePacer implements SendPacer {
   }
 
   private void setRate(long now, double newRate) {
-    if (TRACE) System.out.printf("t=%d %s rate %.1f -> %.1f cap %.1f%n", now, phase, rate, newRate, capacity);
     refill(now); // tokens earned so far accrue at the old rate
     rate = newRate;
   }

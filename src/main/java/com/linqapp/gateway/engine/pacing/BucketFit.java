@@ -30,7 +30,7 @@ final class BucketFit {
    * Slack on every window's length, in milliseconds: the send time (a whole millisecond) stands for the arrival at
    * Linq, and the way there varies.
    */
-  static final double JITTER_MILLIS = Double.parseDouble(System.getProperty("fit.jit", "5.0"));
+  static final double JITTER_MILLIS = Double.parseDouble(System.getProperty("fit.jit", "2.5"));
   /** A refusal is taken to empty a bucket drained for at least this long, unless sending just resumed. */
   static final long MIN_DRAIN_MILLIS = 25;
   /** A send this long after the previous one is a resume: Linq's bucket may have refilled meanwhile. */

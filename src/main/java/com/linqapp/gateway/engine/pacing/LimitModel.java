@@ -1,7 +1,9 @@
 package com.linqapp.gateway.engine.pacing;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the adaptive pacers of one factory learn together: the account's pacer alone, or every sender line's when
@@ -15,6 +17,8 @@ final class LimitModel {
   static final int LOG_CAPACITY = 8_192;
 
   private final List<ExchangeLog> logs = new ArrayList<>();
+  /** The rate each exploring pacer (by its log) sends at: only the fastest climbs. */
+  private final Map<ExchangeLog, Double> exploring = new HashMap<>();
   private LimitEstimate estimate = LimitEstimate.UNKNOWN;
   /** The burst learnt before the limit last changed: usually it has not changed with the rate. */
   private double[] burstHint;
@@ -34,6 +38,29 @@ final class LimitModel {
    */
   double explorationQuantile(ExchangeLog log) {
     return (logs.indexOf(log) + 1.0) / (logs.size() + 1.0);
+  }
+
+  /** {@code log}'s pacer explores at {@code rate} (NaN: no longer). */
+  void exploring(ExchangeLog log, double rate) {
+    if (Double.isNaN(rate)) {
+      exploring.remove(log);
+    } else {
+      exploring.put(log, rate);
+    }
+  }
+
+  /**
+   * Whether {@code log}'s pacer should climb: lines exploring at once send at rates spread over the range, and the
+   * 429 of the fastest gives the others what they need, so only the fastest climbs towards the limit.
+   */
+  boolean climbs(ExchangeLog log) {
+    double own = exploring.getOrDefault(log, 0.0);
+    for (Map.Entry<ExchangeLog, Double> other : exploring.entrySet()) {
+      if (other.getKey() != log && other.getValue() > own) {
+        return false;
+      }
+    }
+    return true;
   }
 
   LimitEstimate estimate() {
@@ -70,15 +97,6 @@ final class LimitModel {
           maxRetryAfterSeconds);
     }
     if (region == null) {
-      if (AdaptivePacer.TRACE) {
-        for (double l = 150; l < 300; l *= 1.01) {
-          double[] r = BucketFit.burstRange(own, l);
-          System.out.printf("   L=%.1f v=%.2f burst %s%n", l, BucketFit.violation(logs, l), r == null ? "none" : r[0] + ".." + r[1]);
-        }
-        StringBuilder b = new StringBuilder("   log start " + own.start() + " " + own.startState() + ":");
-        for (int i = 0; i < own.size(); i++) b.append(' ').append(own.sentAt(i)).append(own.outcome(i) == 1 ? "+" : own.outcome(i) == 2 ? "-" : "?");
-        System.out.println(b);
-      }
       return null;
     }
     estimate = new LimitEstimate(LimitEstimate.Shape.BUCKET, region.minRate() / share, region.maxRate() / share,
