@@ -45,6 +45,9 @@ final class AdaptivePacer implements SendPacer {
   static final double BETA = 0.7;
   /** The relative width of the rate range under which the pacer tracks instead of exploring. */
   static final double NARROW = 0.10;
+  /** The pacer never sends faster than this multiple of the most Linq admitted in {@link #PLAUSIBLE_WINDOW_MILLIS}. */
+  static final double MAX_GROWTH_OVER_SEEN = 2;
+  static final long PLAUSIBLE_WINDOW_MILLIS = 250;
   /** The range of rates explored spans at most this factor below its top. */
   static final double EXPLORE_SPAN = 4;
   /**
@@ -269,12 +272,27 @@ final class AdaptivePacer implements SendPacer {
     refill(now);
     tokens = Math.min(tokens, 0); // Linq's bucket is empty: what it refills during the pause is all there is
     if (phase == Phase.OPENING) {
-      rate = BETA * rateBeforeThrottle; // provisional, until the fit at the end of the pause
       phase = Phase.EXPLORING;
     }
-    if (retryAfterMillis < WINDOW_RETRY_AFTER_MILLIS) {
-      model.fit(log, share, maxRetryAfterSeconds); // provisional (answers still in flight): for the other lines
+    rate = provisionalRate(now, retryAfterMillis);
+  }
+
+  /**
+   * The rate until the end of the pause, when the answers still in flight are in and the pacer decides: what the
+   * engine admits checks by, and logs. A long Retry-After: the episode's admissions over the time until the window
+   * reopens. Otherwise the fit so far, which the other lines may already use: its bottom when it is narrow, else
+   * {@value #BETA} of what was being sent.
+   */
+  private double provisionalRate(long now, long retryAfterMillis) {
+    if (retryAfterMillis >= WINDOW_RETRY_AFTER_MILLIS) {
+      long span = Math.max(1, now - episodeStart) + retryAfterMillis;
+      return Math.max(MIN_RATE, Math.max(1, log.admittedSince(episodeStart)) * 1000.0 / span / share);
     }
+    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds);
+    if (fit != null && fit.uncertainty() <= NARROW) {
+      return Math.max(MIN_RATE, Math.min(BETA * rateBeforeThrottle, fit.minRate()) * (1 - TRACKING_MARGIN));
+    }
+    return Math.max(MIN_RATE, BETA * rateBeforeThrottle);
   }
 
   @Override
@@ -428,7 +446,7 @@ final class AdaptivePacer implements SendPacer {
 
   /** Exploring and probing: a step up every {@value #CLIMB_MILLIS} ms, after {@value #CLIMB_ANSWERS} answers. */
   private void climb(long now) {
-    if (++answersSinceClimb < CLIMB_ANSWERS || now - climbedAt < CLIMB_MILLIS) {
+    if (++answersSinceClimb < CLIMB_ANSWERS || (climbedAt != NEVER && now - climbedAt < CLIMB_MILLIS)) {
       return;
     }
     answersSinceClimb = 0;
@@ -486,7 +504,16 @@ final class AdaptivePacer implements SendPacer {
 
   private void setRate(long now, double newRate) {
     refill(now); // tokens earned so far accrue at the old rate
-    rate = newRate;
+    rate = Math.min(newRate, plausibleRate());
+  }
+
+  /**
+   * Twice the most Linq was seen to admit in a second (the AWS SDKs' cap on growth): answers that arrive together
+   * cannot tell a huge rate with a small burst from a moderate one, and nothing justifies a rate never approached.
+   */
+  private double plausibleRate() {
+    double seen = log.maxAdmittedRate(PLAUSIBLE_WINDOW_MILLIS) / share;
+    return seen > 0 ? Math.max(MIN_RATE, MAX_GROWTH_OVER_SEEN * seen) : Double.POSITIVE_INFINITY;
   }
 
   /**

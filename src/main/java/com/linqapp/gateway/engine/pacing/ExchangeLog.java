@@ -79,14 +79,26 @@ final class ExchangeLog {
     }
   }
 
-  /** Forgets everything before {@code at}, where Linq's bucket was empty (a refusal, or a pause it ordered). */
-  void restartEmpty(long at) {
-    int keep = 0;
-    while (keep < size && sentAt[keep] < at) {
-      keep++;
+  /**
+   * Forgets everything up to the last refusal, where Linq's bucket was empty; with no refusal, everything sent
+   * before {@code now}.
+   */
+  void restartAfterLastRefusal(long now) {
+    int last = size - 1;
+    while (last >= 0 && outcome[last] != REFUSED) {
+      last--;
     }
-    dropFirst(keep);
-    start = at;
+    if (last >= 0) {
+      start = sentAt[last];
+      dropFirst(last + 1);
+    } else {
+      int keep = 0;
+      while (keep < size && sentAt[keep] < now) {
+        keep++;
+      }
+      dropFirst(keep);
+      start = now;
+    }
     startState = Start.EMPTY;
   }
 
@@ -133,16 +145,6 @@ final class ExchangeLog {
     return startState;
   }
 
-  /** When the last refusal in the log was sent, or {@code orElse} when there is none. */
-  long lastRefusal(long orElse) {
-    for (int i = size - 1; i >= 0; i--) {
-      if (outcome[i] == REFUSED) {
-        return sentAt[i];
-      }
-    }
-    return orElse;
-  }
-
   /** Admissions among the requests sent at or after {@code from}. */
   int admittedSince(long from) {
     int count = 0;
@@ -150,6 +152,25 @@ final class ExchangeLog {
       count += outcome[i] == ADMITTED ? 1 : 0;
     }
     return count;
+  }
+
+  /** The most admissions in any {@code windowMillis} of the log, per second: the fastest Linq was seen to admit. */
+  double maxAdmittedRate(long windowMillis) {
+    int best = 0;
+    int inWindow = 0;
+    int first = 0;
+    for (int i = 0; i < size; i++) {
+      if (outcome[i] != ADMITTED) {
+        continue;
+      }
+      inWindow++;
+      while (sentAt[first] <= sentAt[i] - windowMillis || outcome[first] != ADMITTED) {
+        inWindow -= outcome[first] == ADMITTED ? 1 : 0;
+        first++;
+      }
+      best = Math.max(best, inWindow);
+    }
+    return best * 1000.0 / windowMillis;
   }
 
   int admitted() {

@@ -111,7 +111,7 @@ final class LimitModel {
    */
   void forget(long now) {
     for (ExchangeLog log : logs) {
-      log.restartEmpty(log.lastRefusal(now));
+      log.restartAfterLastRefusal(now);
     }
     if (burstFit != null && estimate.uncertainty() <= AdaptivePacer.NARROW) {
       burstHint = new double[] {Math.max(1, burstFit[0] - 1), burstFit[1] + 1};
