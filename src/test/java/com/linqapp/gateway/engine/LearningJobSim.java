@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
 final class LearningJobSim {
 
   /** Result of one job. */
-  record Outcome(long items, long millis, long throttled, long sent, List<Long> admittedAt) {
+  record Outcome(long items, long millis, long throttled, long sent, long insidePause, List<Long> admittedAt) {
     double seconds() {
       return millis / 1000.0;
     }
@@ -52,6 +52,9 @@ final class LearningJobSim {
     final SendPacer pacer;
     RateLimiter linq;
     int inFlight;
+    /** Until when Linq's last 429 for this budget asked it to wait, and when that 429 was answered. */
+    long pauseAnnouncedAt = Long.MIN_VALUE;
+    long pauseEndsAt = Long.MIN_VALUE;
 
     Budget(SendPacer pacer, RateLimiter linq) {
       this.gate = new SendGate(maxConcurrency);
@@ -80,6 +83,7 @@ final class LearningJobSim {
   private long done;
   private long throttled;
   private long sent;
+  private long insidePause;
   private long wakeAt = Long.MAX_VALUE;
 
   /**
@@ -127,7 +131,7 @@ final class LearningJobSim {
       now = event.at;
       event.action.run();
     }
-    return new Outcome(done, now, throttled, sent, admittedAt);
+    return new Outcome(done, now, throttled, sent, insidePause, admittedAt);
   }
 
   private void at(long when, Runnable action) {
@@ -178,7 +182,11 @@ final class LearningJobSim {
     long sentAt = now;
     budget.pacer.onSend(sentAt);
     long latency = latencyMinMillis + (latencySpreadMillis == 0 ? 0 : random.nextInt((int) latencySpreadMillis + 1));
-    // Linq decides halfway, answers at the end.
+    // Linq decides halfway, answers at the end. A request sent after a 429 was answered and before the pause it
+    // announced ended is one sent inside the pause (what the simulator counts as requestsInsidePause).
+    if (sentAt > budget.pauseAnnouncedAt && sentAt < budget.pauseEndsAt) {
+      insidePause++;
+    }
     at(now + latency / 2, () -> {
       long waitNanos = budget.linq.tryAcquire();
       if (waitNanos == 0) {
@@ -199,6 +207,8 @@ final class LearningJobSim {
       throttled++;
       pending++;
       long delay = RateLimiter.retryAfterSeconds(waitNanos) * 1000L;
+      budget.pauseAnnouncedAt = now;
+      budget.pauseEndsAt = Math.max(budget.pauseEndsAt, now + delay);
       budget.gate.onThrottled(now, delay);
       budget.pacer.onThrottle(sentAt, now, delay);
       budget.pacer.onPauseEnd(now + delay);

@@ -112,6 +112,8 @@ final class AdaptivePacer implements SendPacer {
   private long lastRetryAfter;
   private long maxRetryAfterSeconds;
   private double rateBeforeThrottle;
+  /** Admissions in the episode before the current one: equal bursts after each pause are a window's. */
+  private int previousEpisodeAdmitted = -1;
 
   /** Exploring and probing: when the rate last climbed, and the answers since. */
   private long climbedAt = NEVER;
@@ -126,6 +128,8 @@ final class AdaptivePacer implements SendPacer {
   private int windowSends;
   private boolean windowProbeOut;
   private long windowProbeSentAt = NEVER;
+  /** Requests beyond the limit allowed before the next answer: doubles while they are admitted. */
+  private int windowProbes = 1;
 
   /**
    * @param startingRate requests/s before the first 429 ({@code POSITIVE_INFINITY}: the opening, unpaced)
@@ -160,7 +164,7 @@ final class AdaptivePacer implements SendPacer {
   private void adopt(LimitEstimate known) {
     region = known;
     if (known.shape() == LimitEstimate.Shape.WINDOW) {
-      openWindow((int) known.burst(), known.windowMillis(), NEVER);
+      openWindow((int) known.burst(), known.windowMillis());
     } else {
       track(NEVER);
     }
@@ -173,10 +177,10 @@ final class AdaptivePacer implements SendPacer {
       case OPENING:
         return sends < 1 + 2 * answers ? now : now + lastRoundTrip;
       case WINDOW:
-        if (windowSends < windowLimit || !windowProbeOut) {
+        if (windowSends < windowLimit + (windowProbeOut ? 0 : windowProbes)) {
           return now;
         }
-        return now + lastRoundTrip; // the request beyond the limit is out: its answer says whether to send more
+        return now + lastRoundTrip; // the requests beyond the limit are out: their answers say whether to send more
       default:
         refill(now);
         return tokens >= 1 ? now : now + (long) Math.ceil((1 - tokens) * 1000 / allowedRate());
@@ -197,9 +201,9 @@ final class AdaptivePacer implements SendPacer {
         windowOpenedAt = now;
       }
       if (++windowSends > windowLimit && !windowProbeOut) {
-        windowProbeOut = true;
         windowProbeSentAt = now;
       }
+      windowProbeOut = windowSends >= windowLimit + windowProbes;
       return;
     }
     if (phase != Phase.OPENING) {
@@ -224,8 +228,9 @@ final class AdaptivePacer implements SendPacer {
       case WINDOW -> {
         // The request beyond the limit is the last sent: without its send time, its answer is the last one.
         boolean probeAnswered = sentAt == Long.MIN_VALUE ? answers >= sends : sentAt >= windowProbeSentAt;
-        if (windowProbeOut && probeAnswered) {
-          windowLimit = windowSends; // the request beyond the limit was admitted: the window holds more
+        if (windowSends > windowLimit && probeAnswered) {
+          windowLimit = windowSends; // the requests beyond the limit were admitted: the window holds more
+          windowProbes *= 2;
           windowProbeOut = false;
         }
       }
@@ -324,19 +329,27 @@ final class AdaptivePacer implements SendPacer {
 
   private void decide(long now) {
     int admitted = log.admittedSince(episodeStart);
-    if (lastRetryAfter >= WINDOW_RETRY_AFTER_MILLIS && admitted >= 2) {
-      long length = windowOpenedAt != NEVER && phase == Phase.WINDOW ? pauseEnd - windowOpenedAt
-          : pauseEnd - episodeStart;
-      int limit = phase == Phase.WINDOW && admitted < windowLimit ? admitted : Math.max(admitted, windowLimit);
-      model.window(limit / share, length);
-      openWindow(limit, length, now);
+    int previous = previousEpisodeAdmitted;
+    previousEpisodeAdmitted = admitted;
+    boolean longPause = lastRetryAfter >= WINDOW_RETRY_AFTER_MILLIS;
+    if (phase == Phase.WINDOW) {
+      if (admitted >= windowLimit || (longPause && admitted >= 2)) {
+        // The request beyond the limit was refused (or the window shrank): the next window opens at the pause's end.
+        window(Math.min(admitted, windowLimit), pauseEnd - (windowOpenedAt == NEVER ? episodeStart : windowOpenedAt));
+        return;
+      }
+      phase = Phase.EXPLORING; // refused before the window's limit, soon after it opened: not a window after all
+    } else if (longPause && admitted >= 2) {
+      window(admitted, pauseEnd - episodeStart); // a long Retry-After that ends a burst of admissions
       return;
     }
-    if (phase == Phase.WINDOW) {
-      // Refused with a short Retry-After inside what should have been a fresh window: not a window after all.
-      phase = Phase.EXPLORING;
-    }
     LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds);
+    if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)) {
+      // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
+      // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it).
+      window(Math.max(admitted, previous), pauseEnd - episodeStart);
+      return;
+    }
     if (fit == null) {
       model.forget(now); // no bucket explains it all: the limit changed; keep only what followed the last 429
       maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
@@ -350,7 +363,7 @@ final class AdaptivePacer implements SendPacer {
     region = fit;
     if (phase == Phase.TRACKING) {
       // Refused at a rate the answers said was safe: the estimate is off by more than its jitter allows.
-      region = new LimitEstimate(fit.shape(), Math.min(fit.minRate(), rate * (1 - TRACKING_STEP_DOWN)),
+      region = new LimitEstimate(fit.shape(), Math.min(fit.minRate(), rateBeforeThrottle * (1 - TRACKING_STEP_DOWN)),
           fit.maxRate(), fit.burst(), 0);
       track(now);
     } else if (fit.uncertainty() <= NARROW) {
@@ -465,13 +478,19 @@ final class AdaptivePacer implements SendPacer {
     }
   }
 
-  private void openWindow(int limit, long length, long now) {
+  private void window(int limit, long length) {
+    model.window(limit / share, length);
+    openWindow(limit, length);
+  }
+
+  private void openWindow(int limit, long length) {
     phase = Phase.WINDOW;
     model.exploring(log, Double.NaN);
     windowLimit = Math.max(1, limit);
     windowMillis = Math.max(1, length);
     windowOpenedAt = NEVER; // opens with the first send after the pause
     windowSends = 0;
+    windowProbes = 1;
     windowProbeOut = false;
     rate = windowLimit * 1000.0 / windowMillis / share;
   }

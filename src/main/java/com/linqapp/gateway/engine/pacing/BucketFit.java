@@ -115,8 +115,9 @@ final class BucketFit {
     if (!(bestViolation <= NOISE_TOKENS)) {
       return null;
     }
-    // Jitter beyond the tolerance leaves no rate that fits exactly: then the rates that miss least.
-    double allowed = Math.max(-FIT_MARGIN, bestViolation);
+    // Jitter beyond the tolerance leaves no rate that fits exactly: then the rates that miss by at most a token
+    // more than the least (a single best rate would claim a precision the answers do not have).
+    double allowed = bestViolation <= -FIT_MARGIN ? -FIT_MARGIN : bestViolation + 1;
     double minRate = end(logs, best, lowest, 1 / GRID_STEP, allowed, burstFrom, burstTo);
     double maxRate = end(logs, best, ceiling, GRID_STEP, allowed, burstFrom, burstTo);
     return new Region(minRate, maxRate >= highest ? Double.POSITIVE_INFINITY : maxRate, minBurst(logs, minRate),
