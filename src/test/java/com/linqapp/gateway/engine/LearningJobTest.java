@@ -190,7 +190,7 @@ class LearningJobTest {
       "bucket, 200, 200, 1.10, 0.02",
       // a window refuses everything in flight when it first runs out, then one request per window
       "window-5s, 40, 200, 1.10, 0.035",
-      "window-1s, 100, 100, 1.55, 0.02"})
+      "window-1s, 100, 100, 1.55, 0.03"})
   void finishesNearTheLimitWithFew429s(String kind, double rate, int burst, double most, double most429) {
     LearningJobSim.Limit linq = switch (kind) {
       case "bucket" -> clock -> new TokenBucket(rate, burst, clock);
