@@ -100,6 +100,7 @@ final class AdaptivePacer implements SendPacer {
   private int sends;
   private int answers;
   private long lastRoundTrip = UNKNOWN_ROUND_TRIP_MILLIS;
+  private final RoundTrips roundTrips = new RoundTrips();
 
   /** The current episode: from the first send after a pause (or the first send) to the next 429. */
   private long episodeStart = NEVER;
@@ -190,11 +191,12 @@ final class AdaptivePacer implements SendPacer {
   @Override
   public void onSend(long now) {
     decideIfDue(now);
+    boolean resume = !inEpisode && episodeStart != NEVER;
     if (!inEpisode) {
       inEpisode = true;
       episodeStart = now;
     }
-    log.sent(now);
+    log.sent(now, resume);
     sends++;
     if (phase == Phase.WINDOW) {
       if (windowOpenedAt == NEVER) {
@@ -223,6 +225,7 @@ final class AdaptivePacer implements SendPacer {
     answers++;
     if (sentAt != Long.MIN_VALUE) {
       lastRoundTrip = Math.max(1, now - sentAt);
+      roundTrips.add(lastRoundTrip);
     }
     switch (phase) {
       case WINDOW -> {
@@ -293,7 +296,7 @@ final class AdaptivePacer implements SendPacer {
       long span = Math.max(1, now - episodeStart) + retryAfterMillis;
       return Math.max(MIN_RATE, Math.max(1, log.admittedSince(episodeStart)) * 1000.0 / span / share);
     }
-    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds);
+    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
     if (fit != null && fit.uncertainty() <= NARROW) {
       return Math.max(MIN_RATE, Math.min(BETA * rateBeforeThrottle, fit.minRate()) * (1 - TRACKING_MARGIN));
     }
@@ -343,7 +346,7 @@ final class AdaptivePacer implements SendPacer {
       window(admitted, pauseEnd - episodeStart); // a long Retry-After that ends a burst of admissions
       return;
     }
-    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds);
+    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
     if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)) {
       // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
       // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it).
@@ -353,7 +356,7 @@ final class AdaptivePacer implements SendPacer {
     if (fit == null) {
       model.forget(now); // no bucket explains it all: the limit changed; keep only what followed the last 429
       maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
-      fit = model.fit(log, share, maxRetryAfterSeconds);
+      fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
       double from = BETA * rateBeforeThrottle;
       region = fit == null ? LimitEstimate.UNKNOWN : fit;
       explore(now, fit == null ? from : Math.min(Math.max(from, fit.minRate()), fit.maxRate()));

@@ -13,39 +13,35 @@ import java.util.List;
  * one token: since the last moment {@code s} it was full, it gained {@code L (v - s)} and lost an admission each, so
  * {@code B + L (v - s) - admitted in [s, v) < 1} for some {@code s}, which bounds {@code B} from above. A rate is
  * possible when the two bounds leave room for a burst. Both bounds are evaluated for one {@code L} in a single pass
- * (a running minimum of {@code admitted before s - L s}), and the range of possible rates is found on a geometric
- * grid refined at its ends by bisection.
+ * (a running minimum of {@code admitted before s - L s}).
  *
- * <p>Linq's clock and ours differ by the way there and its jitter: every bound is loosened by
- * {@link #TOLERANCE_TOKENS} plus the tokens {@link #JITTER_MILLIS} of jitter is worth at that rate. A log that no
- * bucket explains even so means the limit changed, or is not a bucket.
+ * <p>The range of possible rates can be narrower than any grid (two episodes pin a rate to a few percent), so the
+ * search scans a geometric grid for the rates that violate the log least locally, refines each, and then bisects
+ * for the ends of the range around the best.
+ *
+ * <p>Linq's clock and ours differ by the way there: every window's length is loosened by the jitter the round
+ * trips show ({@code jitterMillis}), never below nothing, and admissions by {@link #TOLERANCE_TOKENS}. A log that no
+ * bucket explains within {@link #NOISE_TOKENS} more means the limit changed, or is not a bucket.
  *
  * <p>Several logs (one per sender line, all of one shape) are fitted together: a rate must be possible in each.
  */
 final class BucketFit {
 
-  /** Slack on every bound, in tokens (Linq's arithmetic is exact; this is for rounding). */
-  static final double TOLERANCE_TOKENS = Double.parseDouble(System.getProperty("fit.tol", "0.5"));
-  /**
-   * Slack on every window's length, in milliseconds: the send time (a whole millisecond) stands for the arrival at
-   * Linq, and the way there varies.
-   */
-  static final double JITTER_MILLIS = Double.parseDouble(System.getProperty("fit.jit", "2.5"));
-  /** A refusal is taken to empty a bucket drained for at least this long, unless sending just resumed. */
+  /** Slack on the admissions' bound, in tokens (Linq's arithmetic is exact; this is for rounding). */
+  static final double TOLERANCE_TOKENS = 0.5;
+  /** A refusal is taken to empty a bucket drained for at least this long, unless sending had just resumed. */
   static final long MIN_DRAIN_MILLIS = 25;
-  /** A send this long after the previous one is a resume: Linq's bucket may have refilled meanwhile. */
-  static final long RESUME_GAP_MILLIS = 100;
-  /** The grid's step: adjacent rates differ by this factor before bisection. */
-  private static final double GRID_STEP = 1.25;
-  private static final int BISECTIONS = 12;
   /**
-   * A log that misses every rate by at most this many tokens (beyond the tolerance) is jitter, not a change of
-   * limit: the rates that miss least are taken.
+   * A log that misses every rate by at most this many tokens is jitter beyond what the round trips showed, not a
+   * change of limit: the rates that miss least are taken.
    */
   static final double NOISE_TOKENS = 2.0;
   /** A rate fits when its bursts overlap by at least this much (the refusal's bound is strict). */
   static final double FIT_MARGIN = 1e-6;
-  /** Steps of the search for the rate that fits best inside one grid step. */
+  /** The grid's step: adjacent rates differ by this factor. */
+  private static final double GRID_STEP = 1.25;
+  private static final int BISECTIONS = 12;
+  /** Steps of the search for the rate that fits best inside a grid step. */
   private static final int REFINEMENTS = 24;
 
   /**
@@ -53,8 +49,8 @@ final class BucketFit {
    *
    * @param minRate lowest possible rate, requests/s
    * @param maxRate highest possible rate (infinite when nothing bounds it: no refusal yet)
-   * @param burstAtMax smallest burst that fits at {@code maxRate}: the smallest possible burst of all
    * @param burstAtMin smallest burst that fits at {@code minRate}
+   * @param burstAtMax smallest burst that fits at {@code maxRate}: the smallest possible burst of all
    */
   record Region(double minRate, double maxRate, double burstAtMin, double burstAtMax) {
 
@@ -64,7 +60,31 @@ final class BucketFit {
     }
   }
 
-  private BucketFit() {
+  private final List<ExchangeLog> logs;
+  private final double jitterMillis;
+  private final double burstFrom;
+  private final double burstTo;
+
+  /**
+   * @param jitterMillis how much the way to Linq varies: the slack on every window's length
+   */
+  BucketFit(List<ExchangeLog> logs, double jitterMillis) {
+    this(logs, jitterMillis, 1, Double.POSITIVE_INFINITY);
+  }
+
+  private BucketFit(List<ExchangeLog> logs, double jitterMillis, double burstFrom, double burstTo) {
+    this.logs = logs;
+    this.jitterMillis = jitterMillis;
+    this.burstFrom = burstFrom;
+    this.burstTo = burstTo;
+  }
+
+  /**
+   * The same fit for a burst known to lie in {@code [from, to]}: after the limit changed, Linq's burst usually has
+   * not, and with it one episode gives the new rate.
+   */
+  BucketFit withBurst(double from, double to) {
+    return new BucketFit(logs, jitterMillis, from, to);
   }
 
   /**
@@ -74,20 +94,9 @@ final class BucketFit {
    *     token was more than {@code R - 1} s away, so the rate is below {@code 1 / (R - 1)}; 0 when none applies
    * @return the rates that fit, or {@code null} when none does
    */
-  static Region fit(List<ExchangeLog> logs, double lowest, double highest, long maxRetryAfterSeconds) {
-    return fit(logs, lowest, highest, maxRetryAfterSeconds, 1, Double.POSITIVE_INFINITY);
-  }
-
-  /**
-   * {@link #fit(List, double, double, long)} for a burst known to lie in {@code [burstFrom, burstTo]}: after the
-   * limit changed, Linq's burst usually has not, and with it one episode gives the new rate.
-   */
-  static Region fit(List<ExchangeLog> logs, double lowest, double highest, long maxRetryAfterSeconds,
-      double burstFrom, double burstTo) {
+  Region fit(double lowest, double highest, long maxRetryAfterSeconds) {
     double ceiling = maxRetryAfterSeconds >= 2 ? Math.min(highest, 1.0 / (maxRetryAfterSeconds - 1)) : highest;
     lowest = Math.min(lowest, ceiling);
-    // The range that fits can be narrower than a grid step (two episodes pin a rate to a few percent): scan the grid
-    // for the rates that violate the log least locally, refine each, and only then look for the ends of the range.
     List<Double> grid = new ArrayList<>();
     for (double rate = lowest; rate < ceiling; rate *= GRID_STEP) {
       grid.add(rate);
@@ -95,7 +104,7 @@ final class BucketFit {
     grid.add(ceiling);
     double[] violations = new double[grid.size()];
     for (int i = 0; i < violations.length; i++) {
-      violations[i] = violation(logs, grid.get(i), burstFrom, burstTo);
+      violations[i] = violation(grid.get(i));
     }
     double best = Double.NaN;
     double bestViolation = Double.POSITIVE_INFINITY;
@@ -105,8 +114,8 @@ final class BucketFit {
       if (!localMinimum || violations[i] == Double.MAX_VALUE) {
         continue;
       }
-      double[] refined = refine(logs, grid.get(i), violations[i], i == 0 ? grid.get(i) : grid.get(i - 1),
-          i == violations.length - 1 ? grid.get(i) : grid.get(i + 1), burstFrom, burstTo);
+      double[] refined = refine(grid.get(i), violations[i], grid.get(Math.max(0, i - 1)),
+          grid.get(Math.min(violations.length - 1, i + 1)));
       if (refined[1] < bestViolation) {
         best = refined[0];
         bestViolation = refined[1];
@@ -115,23 +124,22 @@ final class BucketFit {
     if (!(bestViolation <= NOISE_TOKENS)) {
       return null;
     }
-    // Jitter beyond the tolerance leaves no rate that fits exactly: then the rates that miss by at most a token
+    // Jitter beyond the allowance leaves no rate that fits exactly: then the rates that miss by at most a token
     // more than the least (a single best rate would claim a precision the answers do not have).
     double allowed = bestViolation <= -FIT_MARGIN ? -FIT_MARGIN : bestViolation + 1;
-    double minRate = end(logs, best, lowest, 1 / GRID_STEP, allowed, burstFrom, burstTo);
-    double maxRate = end(logs, best, ceiling, GRID_STEP, allowed, burstFrom, burstTo);
-    return new Region(minRate, maxRate >= highest ? Double.POSITIVE_INFINITY : maxRate, minBurst(logs, minRate),
-        minBurst(logs, maxRate));
+    double minRate = end(best, lowest, 1 / GRID_STEP, allowed);
+    double maxRate = end(best, ceiling, GRID_STEP, allowed);
+    return new Region(minRate, maxRate >= highest ? Double.POSITIVE_INFINITY : maxRate, minBurst(minRate),
+        minBurst(maxRate));
   }
 
   /** Narrows down on the rate that violates least between {@code low} and {@code high}: {rate, violation}. */
-  private static double[] refine(List<ExchangeLog> logs, double best, double bestViolation, double low, double high,
-      double burstFrom, double burstTo) {
+  private double[] refine(double best, double bestViolation, double low, double high) {
     for (int i = 0; i < REFINEMENTS && bestViolation >= 0; i++) {
       double lower = Math.sqrt(low * best);
       double upper = Math.sqrt(best * high);
-      double atLower = violation(logs, lower, burstFrom, burstTo);
-      double atUpper = violation(logs, upper, burstFrom, burstTo);
+      double atLower = violation(lower);
+      double atUpper = violation(upper);
       if (atLower < bestViolation && atLower <= atUpper) {
         high = best;
         best = lower;
@@ -149,13 +157,12 @@ final class BucketFit {
   }
 
   /** The end of the range that fits, from {@code inside} towards {@code limit}, stepping by {@code step}. */
-  private static double end(List<ExchangeLog> logs, double inside, double limit, double step, double allowed,
-      double burstFrom, double burstTo) {
+  private double end(double inside, double limit, double step, double allowed) {
     double in = inside;
     while (in != limit) {
       double next = step > 1 ? Math.min(in * step, limit) : Math.max(in * step, limit);
-      if (violation(logs, next, burstFrom, burstTo) > allowed) {
-        return bisect(logs, next, in, allowed, burstFrom, burstTo);
+      if (violation(next) > allowed) {
+        return bisect(next, in, allowed);
       }
       in = next;
     }
@@ -163,11 +170,10 @@ final class BucketFit {
   }
 
   /** The boundary between {@code out} (does not fit) and {@code in} (fits). */
-  private static double bisect(List<ExchangeLog> logs, double out, double in, double allowed, double burstFrom,
-      double burstTo) {
+  private double bisect(double out, double in, double allowed) {
     for (int i = 0; i < BISECTIONS; i++) {
       double mid = Math.sqrt(out * in);
-      if (violation(logs, mid, burstFrom, burstTo) <= allowed) {
+      if (violation(mid) <= allowed) {
         in = mid;
       } else {
         out = mid;
@@ -176,12 +182,8 @@ final class BucketFit {
     return in;
   }
 
-  /** By how many tokens the tightest log misses at {@code rate}: at most 0 when every log fits. */
-  static double violation(List<ExchangeLog> logs, double rate) {
-    return violation(logs, rate, 1, Double.POSITIVE_INFINITY);
-  }
-
-  private static double violation(List<ExchangeLog> logs, double rate, double burstFrom, double burstTo) {
+  /** By how many tokens the tightest log misses at {@code rate}: negative when every log fits. */
+  double violation(double rate) {
     double lowest = burstFrom;
     double highest = burstTo;
     for (ExchangeLog log : logs) {
@@ -195,12 +197,8 @@ final class BucketFit {
     return lowest - highest;
   }
 
-  static boolean fits(List<ExchangeLog> logs, double rate) {
-    return violation(logs, rate) <= -FIT_MARGIN;
-  }
-
   /** The smallest burst every log needs at {@code rate} (their bursts are one). */
-  static double minBurst(List<ExchangeLog> logs, double rate) {
+  double minBurst(double rate) {
     double burst = 1;
     for (ExchangeLog log : logs) {
       double[] range = burstRange(log, rate);
@@ -212,21 +210,21 @@ final class BucketFit {
   }
 
   /**
-   * The bursts that explain {@code log} at {@code rate}, loosened by the tolerance: {@code [lowest, highest]}, or
-   * {@code null} when no burst does (a condition on the rate alone failed).
+   * The bursts that explain {@code log} at {@code rate}: {@code [lowest, highest]}, or {@code null} when no burst
+   * does (a condition on the rate alone failed).
    *
    * <p>With {@code c(x)} the admissions sent before {@code x}, {@code J} the jitter and {@code T} the tolerance:
    * an admission at {@code a} needs {@code B >= 1 + c(a) - c(s) - L (a - s + J) - T} for every moment {@code s}
    * the bucket may have been full (an admission, or the start when full); a refusal at {@code v} needs
    * {@code B < 1 + c(v) - c(s) - L max(0, v - s - J)} for some such {@code s} (a refusal no such {@code s} explains
-   * rules the rate out). Both are running minima of
-   * {@code c(s) - L s}: one pass. A refusal is explained by a bucket last full less than {@value #MIN_DRAIN_MILLIS}
-   * ms before it only at a resume (the start, or the first send after a gap): otherwise any refusal would be
-   * "explained" by a tiny burst at any rate, within the jitter.
+   * rules the rate out). Both are running minima of {@code c(s) - L s}: one pass. A refusal is explained by a
+   * bucket last full less than {@value #MIN_DRAIN_MILLIS} ms before it only at a resume (the first send after a pause
+   * Linq ordered, or the start when full): otherwise any refusal would be "explained" by a tiny burst at any rate,
+   * within the jitter.
    */
-  static double[] burstRange(ExchangeLog log, double rate) {
+  double[] burstRange(ExchangeLog log, double rate) {
     double perMilli = rate / 1000;
-    double jitter = perMilli * JITTER_MILLIS;
+    double jitter = perMilli * jitterMillis;
     ExchangeLog.Start startState = log.startState();
     long start = log.start();
     double lowest = 1;
@@ -239,24 +237,22 @@ final class BucketFit {
     double fullLongBefore = Double.POSITIVE_INFINITY;
     int lag = 0;
     int admittedBeforeLag = 0;
-    long previousAt = Long.MIN_VALUE;
-    long resumedAt = Long.MIN_VALUE;
+    long resumedAt = startState == ExchangeLog.Start.FULL ? start : Long.MIN_VALUE;
     int admittedAtResume = 0;
     for (int i = 0; i < log.size(); i++) {
       byte outcome = log.outcome(i);
+      long at = log.sentAt(i);
+      if (log.resumed(i)) {
+        resumedAt = at;
+        admittedAtResume = admitted;
+      }
       if (outcome == ExchangeLog.PENDING) {
         continue;
       }
-      long at = log.sentAt(i);
-      if (previousAt == Long.MIN_VALUE || at - previousAt >= RESUME_GAP_MILLIS) {
-        resumedAt = previousAt == Long.MIN_VALUE && startState == ExchangeLog.Start.EMPTY ? Long.MIN_VALUE : at;
-        admittedAtResume = admitted;
-      }
-      previousAt = at;
       double level = admitted - perMilli * at;
       if (outcome == ExchangeLog.ADMITTED) {
         if (startState == ExchangeLog.Start.EMPTY
-            && perMilli * (at - start + JITTER_MILLIS) + TOLERANCE_TOKENS < admitted) {
+            && perMilli * (at - start + jitterMillis) + TOLERANCE_TOKENS < admitted) {
           return null; // from less than one token, the bucket could not have admitted this many by now
         }
         if (fullBefore != Double.POSITIVE_INFINITY) {
@@ -275,7 +271,7 @@ final class BucketFit {
         lag++;
       }
       if (startState != ExchangeLog.Start.FULL
-          && perMilli * Math.max(0, at - start - JITTER_MILLIS) < admitted + 1 + TOLERANCE_TOKENS) {
+          && perMilli * Math.max(0, at - start - jitterMillis) < admitted + 1 + TOLERANCE_TOKENS) {
         continue; // the bucket may have been short of a token since the start: nothing to learn about the burst
       }
       double longBefore = startState == ExchangeLog.Start.FULL && start <= cutoff

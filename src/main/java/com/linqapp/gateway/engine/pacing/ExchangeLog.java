@@ -16,6 +16,9 @@ final class ExchangeLog {
   static final byte PENDING = 0;
   static final byte ADMITTED = 1;
   static final byte REFUSED = 2;
+  /** Added to an outcome: the first send after a pause Linq ordered (its bucket may have refilled meanwhile). */
+  static final byte RESUME = 4;
+  private static final byte OUTCOME = 3;
 
   /** What Linq's bucket held at the start of the log. */
   enum Start {
@@ -44,6 +47,11 @@ final class ExchangeLog {
   }
 
   void sent(long at) {
+    sent(at, false);
+  }
+
+  /** A request left at {@code at}; {@code resume}: the first after a pause Linq ordered. */
+  void sent(long at, boolean resume) {
     if (size == 0 && start == Long.MIN_VALUE) {
       start = at;
     }
@@ -54,7 +62,7 @@ final class ExchangeLog {
       outcome = Arrays.copyOf(outcome, sentAt.length);
     }
     sentAt[size] = at;
-    outcome[size] = PENDING;
+    outcome[size] = resume ? RESUME : PENDING;
     size++;
   }
 
@@ -65,7 +73,7 @@ final class ExchangeLog {
   void resolved(long at, boolean admitted) {
     int index = -1;
     for (int i = firstPending; i < size; i++) {
-      if (outcome[i] == PENDING && (at == Long.MIN_VALUE || sentAt[i] == at)) {
+      if (outcome(i) == PENDING && (at == Long.MIN_VALUE || sentAt[i] == at)) {
         index = i;
         break;
       }
@@ -73,8 +81,8 @@ final class ExchangeLog {
     if (index < 0) {
       return; // sent before the log was last restarted
     }
-    outcome[index] = admitted ? ADMITTED : REFUSED;
-    while (firstPending < size && outcome[firstPending] != PENDING) {
+    outcome[index] |= admitted ? ADMITTED : REFUSED;
+    while (firstPending < size && outcome(firstPending) != PENDING) {
       firstPending++;
     }
   }
@@ -85,7 +93,7 @@ final class ExchangeLog {
    */
   void restartAfterLastRefusal(long now) {
     int last = size - 1;
-    while (last >= 0 && outcome[last] != REFUSED) {
+    while (last >= 0 && outcome(last) != REFUSED) {
       last--;
     }
     if (last >= 0) {
@@ -105,7 +113,7 @@ final class ExchangeLog {
   /** Drops the oldest half or more: up to and including a refusal (the log then starts empty), else just half. */
   private void trim() {
     for (int i = size / 2; i < size; i++) {
-      if (outcome[i] == REFUSED) {
+      if (outcome(i) == REFUSED) {
         start = sentAt[i];
         startState = Start.EMPTY;
         dropFirst(i + 1);
@@ -132,8 +140,14 @@ final class ExchangeLog {
     return sentAt[i];
   }
 
+  /** {@link #PENDING}, {@link #ADMITTED} or {@link #REFUSED}. */
   byte outcome(int i) {
-    return outcome[i];
+    return (byte) (outcome[i] & OUTCOME);
+  }
+
+  /** Whether the request was the first sent after a pause Linq ordered. */
+  boolean resumed(int i) {
+    return (outcome[i] & RESUME) != 0;
   }
 
   /** When the log starts: the first send, or the refusal it was restarted at. */
@@ -149,7 +163,7 @@ final class ExchangeLog {
   int admittedSince(long from) {
     int count = 0;
     for (int i = size - 1; i >= 0 && sentAt[i] >= from; i--) {
-      count += outcome[i] == ADMITTED ? 1 : 0;
+      count += outcome(i) == ADMITTED ? 1 : 0;
     }
     return count;
   }
@@ -160,12 +174,12 @@ final class ExchangeLog {
     int inWindow = 0;
     int first = 0;
     for (int i = 0; i < size; i++) {
-      if (outcome[i] != ADMITTED) {
+      if (outcome(i) != ADMITTED) {
         continue;
       }
       inWindow++;
-      while (sentAt[first] <= sentAt[i] - windowMillis || outcome[first] != ADMITTED) {
-        inWindow -= outcome[first] == ADMITTED ? 1 : 0;
+      while (sentAt[first] <= sentAt[i] - windowMillis || outcome(first) != ADMITTED) {
+        inWindow -= outcome(first) == ADMITTED ? 1 : 0;
         first++;
       }
       best = Math.max(best, inWindow);
@@ -176,7 +190,7 @@ final class ExchangeLog {
   int admitted() {
     int count = 0;
     for (int i = 0; i < size; i++) {
-      count += outcome[i] == ADMITTED ? 1 : 0;
+      count += outcome(i) == ADMITTED ? 1 : 0;
     }
     return count;
   }

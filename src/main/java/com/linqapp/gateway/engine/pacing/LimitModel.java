@@ -84,17 +84,20 @@ final class LimitModel {
    *
    * @param share the share of the account this node sends: the logs hold only its own exchanges
    * @param maxRetryAfterSeconds the longest whole-second Retry-After since the logs start (bounds a bucket's rate)
+   * @param jitterMillis how much the way to Linq varies (from the round trips)
    * @return the estimate, or {@code null} when no bucket explains the answers (the limit changed, or is no bucket)
    */
-  LimitEstimate fit(ExchangeLog own, double share, long maxRetryAfterSeconds) {
-    BucketFit.Region region = burstHint == null ? null : BucketFit.fit(logs, AdaptivePacer.MIN_RATE * share,
-        AdaptivePacer.MAX_RATE, maxRetryAfterSeconds, burstHint[0] * share, burstHint[1] * share);
+  LimitEstimate fit(ExchangeLog own, double share, long maxRetryAfterSeconds, double jitterMillis) {
+    double lowest = AdaptivePacer.MIN_RATE * share;
+    BucketFit all = new BucketFit(logs, jitterMillis);
+    BucketFit.Region region = burstHint == null ? null
+        : all.withBurst(burstHint[0] * share, burstHint[1] * share).fit(lowest, AdaptivePacer.MAX_RATE,
+            maxRetryAfterSeconds);
     if (region == null) {
-      region = BucketFit.fit(logs, AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE, maxRetryAfterSeconds);
+      region = all.fit(lowest, AdaptivePacer.MAX_RATE, maxRetryAfterSeconds);
     }
     if (region == null && logs.size() > 1) {
-      region = BucketFit.fit(List.of(own), AdaptivePacer.MIN_RATE * share, AdaptivePacer.MAX_RATE,
-          maxRetryAfterSeconds);
+      region = new BucketFit(List.of(own), jitterMillis).fit(lowest, AdaptivePacer.MAX_RATE, maxRetryAfterSeconds);
     }
     if (region == null) {
       return null;
