@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Windows.</b> A long {@code Retry-After} (at least {@value #WINDOW_RETRY_AFTER_MILLIS} ms) that ends a
  *       burst of admissions is a fixed window: the pacer then sends the window's limit as soon as the window opens,
  *       and one request more, whose 429 says when the next window opens. Nothing is sent inside the pause.
+ *   <li><b>Sender lines</b> learn together: a 429 on one refits the shared model at once, and a line still
+ *       exploring tracks as soon as another has pinned the rate.
+ *   <li><b>Plausibility.</b> Never faster than {@value #MAX_GROWTH_OVER_SEEN} x the most Linq was seen to admit in
+ *       {@value #PLAUSIBLE_WINDOW_MILLIS} ms: answers that arrive together cannot tell a huge rate with a tiny burst
+ *       from a moderate one.
  * </ul>
  *
  * <p>Kept from the earlier revisions: one reaction per 429 episode (the 429s of requests already in flight are only
@@ -125,7 +130,6 @@ final class AdaptivePacer implements SendPacer {
   /** Window: its limit, when it opened, what was sent in it, whether the one request beyond it is out. */
   private int windowLimit;
   private long windowOpenedAt = NEVER;
-  private long windowMillis;
   private int windowSends;
   private boolean windowProbeOut;
   private long windowProbeSentAt = NEVER;
@@ -490,7 +494,7 @@ final class AdaptivePacer implements SendPacer {
     phase = Phase.WINDOW;
     model.exploring(log, Double.NaN);
     windowLimit = Math.max(1, limit);
-    windowMillis = Math.max(1, length);
+    long windowMillis = Math.max(1, length);
     windowOpenedAt = NEVER; // opens with the first send after the pause
     windowSends = 0;
     windowProbes = 1;
