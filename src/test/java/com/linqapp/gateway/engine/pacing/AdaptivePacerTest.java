@@ -186,6 +186,29 @@ class AdaptivePacerTest {
   }
 
   @Test
+  @DisplayName("what pacers learnt is exported, survives JSON, and starts a pacer made elsewhere at the learnt rate with no opening")
+  void learntEstimateMovesBetweenFactories() {
+    LearningPacers learnt = SendPacer.learning();
+    Sim sim = new Sim(learnt.create(), 50);
+    sim.runUntil(20 * SECOND);
+    LimitEstimate estimate = learnt.estimate();
+    assertThat(estimate.shape()).isEqualTo(LimitEstimate.Shape.BUCKET);
+    assertThat(estimate.minRate()).isBetween(45.0, 50.5);
+    assertThat(estimate.maxRate()).isBetween(49.5, 56.0);
+
+    LimitEstimate carried = LimitEstimate.fromJson(new io.vertx.core.json.JsonObject(estimate.toJson().encode()));
+    assertThat(carried).isEqualTo(estimate);
+    LearningPacers elsewhere = SendPacer.learning();
+    elsewhere.adopt(carried);
+    SendPacer started = elsewhere.create();
+    assertThat(started.rate()).as("paced from the first request").isBetween(0.98 * 45, 50.5);
+    Sim second = new Sim(started, 50);
+    second.runUntil(20 * SECOND);
+    assertThat(second.throttled).as("no opening burst, so no first 429").hasSizeLessThanOrEqualTo(1);
+    assertThat(second.admittedBetween(0, 20 * SECOND) / 20.0).isGreaterThanOrEqualTo(0.9 * 50);
+  }
+
+  @Test
   @DisplayName("nonsense parameters are refused")
   void invalid() {
     assertThatThrownBy(() -> SendPacer.adaptive(0, 1)).isInstanceOf(IllegalArgumentException.class);
