@@ -73,7 +73,7 @@ final class AdaptivePacer implements SendPacer {
   /** A probe's 429 pauses sending: the hold before a probe keeps those pauses to this share of the time. */
   static final double PROBE_BUDGET = 0.025;
   /** At a slow limit a pause costs little time but a 429 still counts: at most one probe per this many sends. */
-  static final double SENDS_PER_PROBE = 50;
+  static final double SENDS_PER_PROBE = 80;
   /** Shortest hold before a probe. */
   static final long MIN_HOLD_MILLIS = 5_000;
   /** A probe starts this far above the highest rate the fit allows, and climbs slowly from there. */
