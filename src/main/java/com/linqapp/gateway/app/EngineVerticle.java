@@ -90,7 +90,7 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        this::pacer, listener(), request -> budgets.tryConsume(request.client(), wallClock.getAsLong()));
+        pacers(), listener(), request -> budgets.tryConsume(request.client(), wallClock.getAsLong()));
     CheckService checks = new CheckService(cache, dispatcher, scheduler);
     dispatcher.verifyCredentials();
 
@@ -109,16 +109,16 @@ public final class EngineVerticle extends VerticleBase {
   }
 
   /**
-   * A budget's pace: the configured limit when known (per line with the line scope), else learnt from 429s.
-   * At a known limit a quarter of Linq's burst (at least one) is kept in reserve: pacing exactly at Linq's
-   * edge turns any transit jitter (requests bunching on their way) into a 429, and a 429 costs a whole
-   * Retry-After pause; the reserve costs only burst/4 ÷ rate once.
+   * Each budget's pace: the configured limit when known (per line with the line scope), else learnt from Linq's
+   * answers, by pacers that learn together (lines of an account alike). At a known limit a quarter of Linq's burst
+   * (at least one) is kept in reserve: pacing exactly at Linq's edge turns any transit jitter (requests bunching on
+   * their way) into a 429, and a 429 costs a whole Retry-After pause; the reserve costs only burst/4 ÷ rate once.
    */
-  private SendPacer pacer() {
+  private SendPacer.Factory pacers() {
     int burst = config.rateLimitBurst();
     return config.rateLimitPerSecond() > 0
-        ? SendPacer.fixed(config.rateLimitPerSecond(), Math.max(1, burst - Math.max(1, burst / 4)))
-        : SendPacer.adaptive();
+        ? () -> SendPacer.fixed(config.rateLimitPerSecond(), Math.max(1, burst - Math.max(1, burst / 4)))
+        : SendPacer.learning();
   }
 
   private JsonObject status() {

@@ -217,19 +217,19 @@ public final class Dispatcher {
           LinqOutcome outcome = done.succeeded() ? done.result()
               : TransientFault.of(TransientFault.Kind.CONNECTION, String.valueOf(done.cause()));
           listener.onExchange(outcome, scheduler.now() - now);
-          onOutcome(flight, budget, outcome);
+          onOutcome(flight, budget, outcome, now);
           pump();
         });
   }
 
-  private void onOutcome(Flight flight, SenderBudget budget, LinqOutcome outcome) {
+  private void onOutcome(Flight flight, SenderBudget budget, LinqOutcome outcome, long sentAt) {
     long now = scheduler.now();
     if (outcome instanceof LinqOutcome.RateLimited limited) {
-      onRateLimited(flight, budget, limited, now);
+      onRateLimited(flight, budget, limited, sentAt, now);
       return;
     }
     budget.gate.onResponse(now);
-    budget.pacer.onAnswer(now);
+    budget.pacer.onAnswer(sentAt, now);
     if (outcome instanceof LinqOutcome.Answered answered) {
       CheckAnswer answer = answered.answer().withAddress(flight.request.address());
       listener.onAnswer(flight.key, answer);
@@ -273,10 +273,11 @@ public final class Dispatcher {
     }
   }
 
-  private void onRateLimited(Flight flight, SenderBudget budget, LinqOutcome.RateLimited limited, long now) {
+  private void onRateLimited(Flight flight, SenderBudget budget, LinqOutcome.RateLimited limited, long sentAt,
+                             long now) {
     boolean newPause = !budget.gate.paused(now);
     budget.gate.onThrottled(now, limited.delayMillis());
-    budget.pacer.onThrottle(now, limited.delayMillis());
+    budget.pacer.onThrottle(sentAt, now, limited.delayMillis());
     budget.pacer.onPauseEnd(now + limited.delayMillis());
     if (newPause) {
       listener.onPause(budget.line, limited.delayMillis());

@@ -21,7 +21,7 @@ public sealed interface LinqOutcome {
   record SenderLines(List<String> lines, String traceId) implements LinqOutcome {
   }
 
-  /** 429: wait {@code delayMillis} ({@code Retry-After}, else body {@code retry_after}, else a default). */
+  /** 429: wait {@code delayMillis} (the longer of {@code Retry-After} and body {@code retry_after}, else a default). */
   record RateLimited(long delayMillis, String traceId) implements LinqOutcome {
   }
 

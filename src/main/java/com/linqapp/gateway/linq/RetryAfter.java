@@ -6,7 +6,11 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.OptionalLong;
 
-/** Reads a 429's delay: {@code Retry-After} in seconds or as an HTTP-date, else the body's {@code retry_after}. */
+/**
+ * Reads a 429's delay: the longer of {@code Retry-After} (seconds or an HTTP-date) and the body's {@code retry_after}
+ * (seconds). Both say how long Linq's limit needs; should they disagree, waiting the shorter would send into a
+ * limit that has said it is still closed, and each such request is another 429 and another pause.
+ */
 public final class RetryAfter {
 
   /** A 429 never pauses the gateway longer than this, whatever it says. */
@@ -23,13 +27,18 @@ public final class RetryAfter {
    */
   public static OptionalLong delayMillis(String header, Number bodyValue, long nowMillis) {
     OptionalLong fromHeader = parseHeader(header, nowMillis);
-    if (fromHeader.isPresent()) {
-      return fromHeader;
+    OptionalLong fromBody = parseBody(bodyValue);
+    if (fromHeader.isPresent() && fromBody.isPresent()) {
+      return OptionalLong.of(Math.max(fromHeader.getAsLong(), fromBody.getAsLong()));
     }
-    if (bodyValue != null && bodyValue.doubleValue() >= 0 && !Double.isNaN(bodyValue.doubleValue())) {
-      return OptionalLong.of(clamp((long) Math.ceil(bodyValue.doubleValue() * 1000)));
+    return fromHeader.isPresent() ? fromHeader : fromBody;
+  }
+
+  private static OptionalLong parseBody(Number bodyValue) {
+    if (bodyValue == null || !(bodyValue.doubleValue() >= 0)) {
+      return OptionalLong.empty();
     }
-    return OptionalLong.empty();
+    return OptionalLong.of(clamp((long) Math.ceil(bodyValue.doubleValue() * 1000)));
   }
 
   static OptionalLong parseHeader(String header, long nowMillis) {

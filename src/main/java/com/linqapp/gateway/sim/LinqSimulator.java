@@ -12,8 +12,9 @@ import java.util.Objects;
  * <p>The HTTP server runs in one verticle so request state stays on one event loop. The control methods are
  * thread-safe and take effect for the next request that arrives after they return.
  *
- * <p>Besides the Linq routes it serves {@code GET /_sim/stats} (the {@link SimulatorStats#toJson()} counters) and
- * {@code POST /_sim/reset} (zeroes them), without authentication.
+ * <p>Besides the Linq routes it serves, without authentication, {@code GET /_sim/stats} (the
+ * {@link SimulatorStats#toJson()} counters), {@code POST /_sim/reset} (zeroes them), and {@code GET|POST
+ * /_sim/rate-limit} (the limit in force; a change while running, see {@link #retune}).
  */
 public final class LinqSimulator {
 
@@ -116,7 +117,20 @@ public final class LinqSimulator {
 
   /** Installs new rate-limit settings; budgets restart full. */
   public LinqSimulator rateLimit(RateLimitConfig config) {
-    live.rateLimit = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(config, "config");
+    live.keepLevels = false;
+    live.rateLimit = config;
+    return this;
+  }
+
+  /**
+   * Changes the limit while the simulator runs, as Linq may: token buckets of the same scope keep the tokens they
+   * hold (at most the new burst), so a drop does not come with a fresh burst. Also {@code POST /_sim/rate-limit}.
+   */
+  public LinqSimulator retune(RateLimitConfig config) {
+    Objects.requireNonNull(config, "config");
+    live.keepLevels = true;
+    live.rateLimit = config;
     return this;
   }
 

@@ -14,6 +14,8 @@ final class LiveSettings {
   volatile String apiKey;
   volatile boolean forbidden;
   volatile RateLimitConfig rateLimit;
+  /** Whether the budgets keep what they hold when {@link #rateLimit} changes (written before it). */
+  volatile boolean keepLevels;
   volatile long latencyMillis;
   volatile long jitterMillis;
   volatile double errorRate;

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.sim;
 
+import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 
 /**
@@ -44,6 +45,23 @@ public record RateLimitConfig(RateLimitMode mode, double ratePerSecond, int burs
   /** @return a configuration without rate limiting */
   public static RateLimitConfig none() {
     return of(new SimulatorOptions());
+  }
+
+  /** @return the settings under the names {@link SimulatorOptions#toJson()} gives them */
+  public JsonObject toJson() {
+    return new JsonObject().put("rateLimitMode", mode.wireName()).put("ratePerSecond", ratePerSecond)
+        .put("burst", burst).put("windowMillis", windowMillis).put("windowLimit", windowLimit)
+        .put("rateLimitScope", scope.wireName());
+  }
+
+  /**
+   * @param changes any of the fields of {@link #toJson()}; the others keep their value
+   * @return these settings with {@code changes} applied
+   * @throws IllegalArgumentException for an invalid value
+   */
+  public RateLimitConfig with(JsonObject changes) {
+    SimulatorOptions merged = new SimulatorOptions(toJson().mergeIn(changes));
+    return of(merged);
   }
 
   /** @return a copy with another scope */

@@ -23,6 +23,20 @@ final class RateLimitPolicy {
     return config;
   }
 
+  /**
+   * The budgets under {@code next}: token buckets of the same scope keep what they hold (a limit changed while it
+   * runs: a drop does not hand out a fresh burst), anything else starts afresh.
+   */
+  RateLimitPolicy retune(RateLimitConfig next) {
+    RateLimitPolicy retuned = new RateLimitPolicy(next, clock);
+    if (config.mode() == RateLimitMode.TOKEN_BUCKET && next.mode() == RateLimitMode.TOKEN_BUCKET
+        && config.scope() == next.scope()) {
+      limiters.forEach((key, limiter) -> retuned.limiters.put(key,
+          ((TokenBucket) limiter).retuned(next.ratePerSecond(), next.burst())));
+    }
+    return retuned;
+  }
+
   /** @return the budget key for a request sent from {@code line} */
   String scopeKey(String line) {
     return config.scope() == RateLimitScope.LINE ? line : ACCOUNT_KEY;

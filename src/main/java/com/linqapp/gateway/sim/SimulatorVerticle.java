@@ -30,6 +30,7 @@ final class SimulatorVerticle extends VerticleBase {
   static final String PHONE_NUMBERS = "/api/partner/v3/phone_numbers";
   static final String SIM_STATS = "/_sim/stats";
   static final String SIM_RESET = "/_sim/reset";
+  static final String SIM_RATE_LIMIT = "/_sim/rate-limit";
 
   private final SimulatorOptions options;
   private final LiveSettings live;
@@ -92,9 +93,33 @@ final class SimulatorVerticle extends VerticleBase {
     } else if (method == HttpMethod.POST && path.equals(SIM_RESET)) {
       stats.clear();
       json(req.response(), 200, stats.toJson());
+    } else if (method == HttpMethod.GET && path.equals(SIM_RATE_LIMIT)) {
+      json(req.response(), 200, live.rateLimit.toJson());
+    } else if (method == HttpMethod.POST && path.equals(SIM_RATE_LIMIT)) {
+      changeRateLimit(req);
     } else {
       error(req.response(), 404, 1004, "Not found");
     }
+  }
+
+  /**
+   * {@code POST /_sim/rate-limit} with the fields to change ({@code rateLimitMode}, {@code ratePerSecond},
+   * {@code burst}, {@code windowMillis}, {@code windowLimit}, {@code rateLimitScope}): a limit that changes while
+   * the simulator runs. Token buckets keep what they hold. Answers the settings now in force, or 400.
+   */
+  private void changeRateLimit(HttpServerRequest req) {
+    req.body().onSuccess(body -> {
+      RateLimitConfig next;
+      try {
+        next = live.rateLimit.with(body.length() == 0 ? new JsonObject() : new JsonObject(body));
+      } catch (RuntimeException bad) {
+        error(req.response(), 400, 1003, "Bad rate limit: " + bad.getMessage());
+        return;
+      }
+      live.keepLevels = true;
+      live.rateLimit = next;
+      json(req.response(), 200, next.toJson());
+    });
   }
 
   private void phoneNumbers(HttpServerRequest req) {
@@ -207,7 +232,7 @@ final class SimulatorVerticle extends VerticleBase {
   private RateLimitPolicy currentPolicy() {
     RateLimitConfig cfg = live.rateLimit;
     if (policy == null || policy.config() != cfg) {
-      policy = new RateLimitPolicy(cfg, clock);
+      policy = policy != null && live.keepLevels ? policy.retune(cfg) : new RateLimitPolicy(cfg, clock);
     }
     return policy;
   }

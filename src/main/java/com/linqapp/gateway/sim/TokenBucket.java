@@ -19,6 +19,14 @@ public final class TokenBucket implements RateLimiter {
    * @param nanoClock monotonic clock in nanoseconds (e.g. {@code System::nanoTime})
    */
   public TokenBucket(double ratePerSecond, int burst, LongSupplier nanoClock) {
+    this(ratePerSecond, burst, nanoClock, burst);
+  }
+
+  /**
+   * A bucket that starts with {@code tokens} (at most {@code burst}) instead of full: a limit changed while it runs
+   * keeps what it held.
+   */
+  public TokenBucket(double ratePerSecond, int burst, LongSupplier nanoClock, double tokens) {
     if (!(ratePerSecond > 0)) {
       throw new IllegalArgumentException("ratePerSecond must be > 0: " + ratePerSecond);
     }
@@ -28,7 +36,19 @@ public final class TokenBucket implements RateLimiter {
     this.intervalNanos = Math.max(1L, Math.round(1_000_000_000d / ratePerSecond));
     this.burstNanos = intervalNanos * burst;
     this.clock = nanoClock;
-    this.theoreticalArrival = nanoClock.getAsLong();
+    double held = Math.max(0, Math.min(burst, tokens));
+    this.theoreticalArrival = nanoClock.getAsLong() + burstNanos - Math.round(held * intervalNanos);
+  }
+
+  /** Tokens held now (fractional: a token being refilled counts in part). */
+  public double tokens() {
+    long ahead = Math.max(0, theoreticalArrival - clock.getAsLong());
+    return Math.max(0, (burstNanos - ahead) / (double) intervalNanos);
+  }
+
+  /** The same bucket at another rate and burst, holding what this one holds now (at most the new burst). */
+  public TokenBucket retuned(double ratePerSecond, int burst) {
+    return new TokenBucket(ratePerSecond, burst, clock, tokens());
   }
 
   @Override

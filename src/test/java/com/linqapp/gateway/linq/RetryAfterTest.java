@@ -13,17 +13,22 @@ class RetryAfterTest {
   private static final long NOW = Instant.parse("2026-11-26T12:00:00Z").toEpochMilli();
 
   @Test
-  @DisplayName("Retry-After seconds win over the body")
-  void headerSecondsWin() {
-    assertThat(RetryAfter.delayMillis("7", 45, NOW)).hasValue(7_000);
+  @DisplayName("Retry-After seconds and the body's retry_after: the longer of the two")
+  void longerOfHeaderAndBody() {
+    assertThat(RetryAfter.delayMillis("7", 45, NOW)).hasValue(45_000);
+    assertThat(RetryAfter.delayMillis("45", 7, NOW)).hasValue(45_000);
+    assertThat(RetryAfter.delayMillis("1", 1, NOW)).hasValue(1_000);
     assertThat(RetryAfter.delayMillis("0.5", null, NOW)).hasValue(500);
+    assertThat(RetryAfter.delayMillis(null, 2.5, NOW)).hasValue(2_500);
   }
 
   @Test
-  @DisplayName("an HTTP-date Retry-After becomes the delay until that date")
+  @DisplayName("an HTTP-date Retry-After becomes the delay until that date, and is compared with the body's")
   void headerDate() {
     String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.ofEpochMilli(NOW + 30_000).atZone(ZoneOffset.UTC));
     assertThat(RetryAfter.delayMillis(date, null, NOW)).hasValue(30_000);
+    assertThat(RetryAfter.delayMillis(date, 45, NOW)).hasValue(45_000);
+    assertThat(RetryAfter.delayMillis(date, 5, NOW)).hasValue(30_000);
   }
 
   @Test
@@ -32,6 +37,8 @@ class RetryAfterTest {
     assertThat(RetryAfter.delayMillis("soon", 45, NOW)).hasValue(45_000);
     assertThat(RetryAfter.delayMillis(null, null, NOW)).isEmpty();
     assertThat(RetryAfter.delayMillis("-3", null, NOW)).isEmpty();
+    assertThat(RetryAfter.delayMillis("2", -1, NOW)).hasValue(2_000);
+    assertThat(RetryAfter.delayMillis(null, Double.NaN, NOW)).isEmpty();
   }
 
   @Test

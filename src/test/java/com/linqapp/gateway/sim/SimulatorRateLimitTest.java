@@ -119,6 +119,48 @@ class SimulatorRateLimitTest extends SimulatorHttpTestBase {
     assertThat(sim.stats().requestsInsidePause()).as("Retry-After elapsed").isEqualTo(1);
   }
 
+  @Test
+  void theLimitChangesWhileRunningOverHttpAndKeepsWhatTheBucketHeld(Vertx vertx) {
+    start(vertx, new SimulatorOptions().setNanoClock(now::get)
+        .setRateLimitMode(RateLimitMode.TOKEN_BUCKET).setRatePerSecond(10).setBurst(4));
+    assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
+    assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
+
+    HttpResponse<Buffer> changed = await(client.postAbs(sim.origin() + "/_sim/rate-limit")
+        .sendJsonObject(new JsonObject().put("ratePerSecond", 1)));
+    assertThat(changed.statusCode()).isEqualTo(200);
+    assertThat(changed.bodyAsJsonObject().getDouble("ratePerSecond")).isEqualTo(1.0);
+    assertThat(changed.bodyAsJsonObject().getInteger("burst")).as("what the body did not name stays").isEqualTo(4);
+    assertThat(changed.bodyAsJsonObject().getString("rateLimitMode")).isEqualTo("token-bucket");
+
+    // The two tokens left are still there (a fresh bucket would hold four), then one a second.
+    assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
+    assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
+    assertThat(imessage(PHONE).getHeader("Retry-After")).isEqualTo("1");
+    now.addAndGet(SECOND);
+    assertThat(imessage(PHONE).statusCode()).isEqualTo(200);
+    assertThat(imessage(PHONE).statusCode()).isEqualTo(429);
+
+    HttpResponse<Buffer> current = await(client.getAbs(sim.origin() + "/_sim/rate-limit").send());
+    assertThat(current.bodyAsJsonObject().getDouble("ratePerSecond")).isEqualTo(1.0);
+    assertThat(sim.rateLimit().ratePerSecond()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aBadRateLimitChangeIs400AndChangesNothing(Vertx vertx) {
+    start(vertx, new SimulatorOptions().setNanoClock(now::get)
+        .setRateLimitMode(RateLimitMode.TOKEN_BUCKET).setRatePerSecond(10).setBurst(4));
+    for (JsonObject bad : new JsonObject[] {new JsonObject().put("ratePerSecond", -1),
+        new JsonObject().put("rateLimitMode", "leaky"), new JsonObject().put("burst", "many")}) {
+      HttpResponse<Buffer> refused = await(client.postAbs(sim.origin() + "/_sim/rate-limit").sendJsonObject(bad));
+      assertError(refused, 400, 1003);
+    }
+    HttpResponse<Buffer> garbage = await(client.postAbs(sim.origin() + "/_sim/rate-limit")
+        .sendBuffer(Buffer.buffer("{not json")));
+    assertError(garbage, 400, 1003);
+    assertThat(sim.rateLimit().ratePerSecond()).isEqualTo(10.0);
+  }
+
   private HttpResponse<Buffer> from(String line) {
     return await(checkAsync("check_imessage", new JsonObject().put("address", PHONE).put("from", line)));
   }

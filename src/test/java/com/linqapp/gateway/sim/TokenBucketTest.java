@@ -68,6 +68,22 @@ class TokenBucketTest {
   }
 
   @Test
+  void aRetunedBucketKeepsWhatItHeld() {
+    TokenBucket bucket = new TokenBucket(10, 5, now::get);
+    bucket.tryAcquire();
+    bucket.tryAcquire();
+    assertThat(bucket.tokens()).isEqualTo(3.0);
+    TokenBucket slower = bucket.retuned(2, 5);
+    assertThat(slower.tokens()).as("held tokens carry over").isEqualTo(3.0);
+    for (int i = 0; i < 3; i++) {
+      assertThat(slower.tryAcquire()).isZero();
+    }
+    assertThat(slower.tryAcquire()).as("then the new rate: a token every 500 ms").isEqualTo(500 * MS);
+    TokenBucket smaller = new TokenBucket(10, 5, now::get).retuned(10, 2);
+    assertThat(smaller.tokens()).as("never more than the new burst").isEqualTo(2.0);
+  }
+
+  @Test
   void rejectsInvalidSettings() {
     assertThatThrownBy(() -> new TokenBucket(0, 1, now::get)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> new TokenBucket(1, 0, now::get)).isInstanceOf(IllegalArgumentException.class);

@@ -1,217 +1,218 @@
 package com.linqapp.gateway.engine.pacing;
 
-import java.util.ArrayDeque;
-import java.util.Iterator;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Learns an unknown rate limit from 429s: the client rate limiter of the AWS SDKs' "adaptive" retry
- * mode (botocore {@code ClientRateLimiter} + {@code CubicCalculator}), adapted to this engine.
+ * Learns an unknown rate limit from Linq's answers, in as few 429s as possible, and paces to it. The design and its
+ * measurements are in {@code docs/adaptive-rate.md} (third revision); in short:
  *
- * <p>How it works:
  * <ul>
- *   <li>Until the first 429 nothing is paced (or, if a starting rate was given, requests go at that
- *       rate and probe upwards from it). Without a 429 there is nothing to learn from.
- *   <li>The allowed rate is the fill rate of a token bucket of {@code burst} tokens; {@link #nextSendAt}
- *       computes when the next token is due, so the engine arms one timer instead of polling.
- *   <li>The transmit rate actually achieved is measured with an EWMA (weight {@value #SMOOTHING} on
- *       the newest) over {@value #BUCKET_MILLIS} ms buckets of sends.
- *   <li>On a 429 the rate we were really sending at ({@code min(measured, allowed)}) becomes the
- *       ceiling {@code wMax}, and the allowed rate drops to {@code BETA * wMax} (multiplicative
- *       decrease: never resume at the speed that was refused).
- *   <li>On every other answer the rate climbs back along the CUBIC curve
- *       {@code W(t) = c (t - k)^3 + P}, t = seconds since the last 429: fast while far below the
- *       old ceiling, flat near it (where the limit probably is), then accelerating past it to find
- *       headroom if the limit went up. Growth is capped at twice the measured rate, so a rate the
- *       sender never used is not granted on credit.
+ *   <li><b>Opening.</b> Until the first 429 requests go as fast as answers come back, doubling per round trip from
+ *       one (TCP's slow start): a fast limit loses nothing (the first 429 comes when Linq's bucket is empty,
+ *       whenever that is), and a slow one refuses a couple of requests instead of a whole window's worth.
+ *   <li><b>A fit, not a guess.</b> Every exchange is logged ({@link ExchangeLog}): when it left, and whether Linq
+ *       admitted it. A token bucket of burst {@code B} and rate {@code L} admits at most {@code B + L t} in any
+ *       {@code t}, and refuses only when empty; {@link BucketFit} finds every {@code (B, L)} that explains the
+ *       whole log. One 429 episode gives one equation ({@code admitted = B + L x time to empty}); two give the rate
+ *       to a few percent. Lines limited alike are fitted together ({@link LimitModel}).
+ *   <li><b>Exploring.</b> While the fit leaves the rate uncertain, the pacer starts inside the range it allows and
+ *       climbs (every {@value #CLIMB_MILLIS} ms, after {@value #CLIMB_ANSWERS} answers) until the next 429, whose
+ *       episode narrows the range.
+ *   <li><b>Tracking.</b> Once the rate is known to within {@value #NARROW}, the pacer sends at the lowest rate the
+ *       answers allow, with Linq's smallest possible burst after each pause, and probes above the highest rate only
+ *       after a hold that keeps probe pauses to {@value #PROBE_BUDGET} of the time ({@link #holdMillis()}). A probe
+ *       either ends in a 429 (the limit is where it was: one more equation) or proves a higher limit.
+ *   <li><b>Change.</b> When no bucket explains the log any more, the limit changed: what came before the last
+ *       refusal is forgotten and the pacer explores again, from {@value #BETA} of its rate (a drop) or upwards.
+ *   <li><b>Windows.</b> A long {@code Retry-After} (at least {@value #WINDOW_RETRY_AFTER_MILLIS} ms) that ends a
+ *       burst of admissions is a fixed window: the pacer then sends the window's limit as soon as the window opens,
+ *       and one request more, whose 429 says when the next window opens. Nothing is sent inside the pause.
+ *   <li><b>Sender lines</b> learn together: a 429 on one refits the shared model at once, and a line still
+ *       exploring tracks as soon as another has pinned the rate.
+ *   <li><b>Plausibility.</b> Never faster than {@value #MAX_GROWTH_OVER_SEEN} x the most Linq was seen to admit in
+ *       {@value #PLAUSIBLE_WINDOW_MILLIS} ms: answers that arrive together cannot tell a huge rate with a tiny burst
+ *       from a moderate one.
  * </ul>
  *
- * <p>Adaptations to the SDK algorithm, and why:
- * <ul>
- *   <li><b>Slow limits.</b> With the SDK's fixed {@code C = 0.4}, the plateau length is
- *       {@code k = cbrt(wMax (1 - BETA) / C)} seconds: 3.3 s at 50/s but 0.4 s at 0.1/s, i.e. less
- *       than one request, so every request after a 429 would probe above the limit. Here {@code k}
- *       is never shorter than {@value #MIN_RECOVERY_SENDS} requests at {@code wMax} (and {@code c}
- *       is derived from it), so at slow limits the climb back spans several requests.
- *   <li><b>An answer never lowers the rate.</b> The 2x cap only limits growth; a quiet spell (low
- *       measured rate) does not throw away what was learnt. Only a 429 lowers the rate.
- *   <li><b>One decrease per 429 episode.</b> A 429 only counts if a request left after the previous
- *       429: requests already in flight when Linq started refusing come back 429 too, and cutting the
- *       rate by {@code BETA} once per such request would collapse it.
- *   <li><b>A burst is measured.</b> Before the first complete bucket the EWMA knows nothing, so the
- *       sends in the current bucket divided by its width stand in for it (otherwise the first 429 of
- *       an unpaced burst would set the rate to the floor).
- *   <li><b>A lower bound from the answers.</b> Linq cannot admit more than its burst plus its limit
- *       times a window, so the answers in any window before a 429 bound the limit from below:
- *       {@code (answers - burst) / window} ({@link #lowerBound}). The burst is measured once, from the
- *       unpaced start. After a 429 the rate goes straight to that bound when it is above the classic
- *       {@code BETA} cut: one 429 then finds the limit to within a few percent, where the classic
- *       cut-and-climb needs several, each costing a whole {@code Retry-After} pause.
- *   <li><b>Slow start after the first 429.</b> An unpaced burst says little about a sustained rate:
- *       the rate starts low and doubles (every {@value #SLOW_START_DOUBLING_MILLIS} ms, after
- *       {@value #SLOW_START_ANSWERS} answers) until a 429, then takes the bound, or else half the
- *       refused rate (the last rate answered) and climbs towards the refused one.
- *   <li><b>A plateau, held before probing.</b> The curve levels off below the ceiling (at the bound,
- *       or {@code (1 - HEADROOM) wMax}) and stays there before probing above it, for as long as keeps
- *       probe pauses within {@value #PROBE_BUDGET} of the time ({@code Retry-After / PROBE_BUDGET}:
- *       33 s at Linq's usual 1 s). A 429 found by a probe confirms the ceiling: back to the plateau, or
- *       to the bound if higher, with no cut. A 429 on the plateau means the limit dropped: the bound if
- *       it is close, else the classic cut.
- *   <li><b>Safe side.</b> The burst measured at the start includes what the limit refilled while it
- *       was admitted; that part is taken off with the bound itself ({@link #lowerBound}). If a plateau
- *       set by the bound is refused anyway, the refinement is dropped for good.
- *   <li><b>A floor</b> of {@value #MIN_RATE}/s: one request every 20 s still probes.
- *   <li><b>Share.</b> The learnt rate is the account's; this pacer sends at {@code share} of it, and
- *       measured rates are divided by {@code share} before they are compared with it.
- * </ul>
+ * <p>Kept from the earlier revisions: one reaction per 429 episode (the 429s of requests already in flight are only
+ * logged), the floor of {@value #MIN_RATE}/s, and the share: rates are the account's, this pacer sends
+ * {@code share} of them, and its own exchanges (this node's) are scaled up by {@code 1 / share} to the account's.
  */
 final class AdaptivePacer implements SendPacer {
 
-  /** Multiplicative decrease on a 429 (the SDKs' and TCP CUBIC's beta). */
-  static final double BETA = 0.7;
-  /** CUBIC scaling constant, requests/s per s^3. */
-  static final double CUBIC_SCALE = 0.4;
-  /** A success may raise the rate to at most this multiple of the measured transmit rate. */
-  static final double MAX_GROWTH_OVER_MEASURED = 2.0;
-  /** EWMA weight of the newest bucket of the measured transmit rate. */
-  static final double SMOOTHING = 0.8;
-  /** Width of a measurement bucket. */
-  static final long BUCKET_MILLIS = 500;
-  /** Lowest rate ever allowed, requests/s. */
+  /** Lowest rate ever allowed, requests/s: one request every 20 s still finds out whether the limit is back. */
   static final double MIN_RATE = 0.05;
-  /** The climb back to the old ceiling takes at least this many requests' time at that ceiling. */
-  static final double MIN_RECOVERY_SENDS = 10;
-  /** The curve levels off this far below the ceiling, so jitter around the limit does not cost 429s. */
-  static final double HEADROOM = 0.05;
-  /** Shortest time on a plateau before probing above it. */
-  static final double BASE_HOLD_SECONDS = 5;
-  /** A probe costs a Retry-After pause: the hold before it is long enough for pauses to take at most this share. */
-  static final double PROBE_BUDGET = 0.03;
-  /** A probe refused above this multiple of the ceiling means the limit went up. */
-  static final double RAISE_ON_PROBE = 1.2;
-  /** Fewest sends that make a rate. */
-  static final int MIN_MEASURED_SENDS = 4;
-  /** Shortest window a rate is measured over. */
-  static final long MIN_MEASURE_MILLIS = 100;
+  /** The fit never looks above this rate. */
+  static final double MAX_RATE = 100_000;
+  /** After a drop no fit can yet explain, the rate restarts from this share of what was being sent. */
+  static final double BETA = 0.7;
+  /** The relative width of the rate range under which the pacer tracks instead of exploring. */
+  static final double NARROW = 0.10;
+  /** The pacer never sends faster than this multiple of the most Linq admitted in {@link #PLAUSIBLE_WINDOW_MILLIS}. */
+  static final double MAX_GROWTH_OVER_SEEN = 2;
+  static final long PLAUSIBLE_WINDOW_MILLIS = 250;
+  /** The range of rates explored spans at most this factor below its top. */
+  static final double EXPLORE_SPAN = 4;
   /**
-   * The lower bound on the limit is measured over at most this window before a 429: long enough that
-   * Linq's burst weighs little, short enough that a limit which just dropped is not overestimated.
+   * Tracking keeps this far below the lowest rate the answers allow: jitter beyond what the fit allows for can put
+   * that rate a little above the limit, and a 429 costs far more than the margin.
    */
-  static final long LOWER_BOUND_WINDOW_MILLIS = 2_000;
-  /** A shorter window says too little about a rate. */
-  static final long MIN_LOWER_BOUND_MILLIS = 250;
-  /** After the first 429 the rate doubles at most this often until the next 429 (slow start)... */
-  static final long SLOW_START_DOUBLING_MILLIS = 250;
+  static final double TRACKING_MARGIN = 0.01;
+  /** A 429 while tracking (not probing) lowers the rate at least this much below the one refused. */
+  static final double TRACKING_STEP_DOWN = 0.02;
+  /** While exploring, the rate climbs at most this often... */
+  static final long CLIMB_MILLIS = 250;
   /** ...and only after this many answers at the current rate. */
-  static final int SLOW_START_ANSWERS = 2;
-
+  static final int CLIMB_ANSWERS = 2;
+  /** Climb per step while below the lowest rate the fit allows (nothing to lose)... */
+  static final double FAST_CLIMB = 2.0;
+  /** ...and inside the range (the next 429 should come after a long episode: a precise equation). */
+  static final double SLOW_CLIMB = 1.25;
+  /** A probe's 429 pauses sending: the hold before a probe keeps those pauses to this share of the time. */
+  static final double PROBE_BUDGET = 0.025;
+  /** At a slow limit a pause costs little time but a 429 still counts: at most one probe per this many sends. */
+  static final double SENDS_PER_PROBE = 80;
+  /** Shortest hold before a probe. */
+  static final long MIN_HOLD_MILLIS = 5_000;
+  /** A probe starts this far above the highest rate the fit allows, and climbs slowly from there. */
+  static final double PROBE_STEP = 1.05;
+  /** A Retry-After at least this long that ends a burst of admissions means a fixed window. */
+  static final long WINDOW_RETRY_AFTER_MILLIS = 2_000;
+  /** How long to wait for an answer that unblocks the opening or a window's probe, when no round trip is known. */
+  static final long UNKNOWN_ROUND_TRIP_MILLIS = 20;
   /** Engine timers fire on whole milliseconds, and late: tokens that accrue meanwhile are kept. */
   static final long TIMER_SLACK_MILLIS = 2;
 
-  private static final long UNSET = Long.MIN_VALUE;
+  private static final Logger LOG = LoggerFactory.getLogger(AdaptivePacer.class);
+  private static final long NEVER = Long.MIN_VALUE;
 
-  private final int burst;
-  /** Only an unpaced start measures Linq's burst (a paced one never empties Linq's bucket at once). */
-  private final boolean startedUnpaced;
+  enum Phase { OPENING, EXPLORING, TRACKING, PROBING, WINDOW }
+
+  private final LimitModel model;
+  private final ExchangeLog log;
+  private final int startingBurst;
   private double share = 1.0;
+  private Phase phase;
 
-  /** Whether the bucket paces at all: from the first 429, or from the start with a starting rate. */
-  private boolean enabled;
-  /** Allowed rate for the whole account, requests/s (this pacer's is {@code fillRate * share}). */
-  private double fillRate = Double.POSITIVE_INFINITY;
+  /** The account's rate this pacer paces at (before share), and the burst it allows itself. */
+  private double rate;
+  private double capacity;
   private double tokens;
-  private long refilledAt = UNSET;
+  private long refilledAt = NEVER;
 
-  private double wMax;
-  /** Where the climb levels off: just below {@code wMax}, or a lower bound on the limit measured above that. */
-  private double plateau;
-  /** Seconds from the start of the curve to the plateau (0 when it starts there). */
-  private double k;
-  /** Scale of the climb to the plateau, so that the curve starts at the rate set by the last 429. */
-  private double climbC = CUBIC_SCALE;
-  /** Scale of the probe above the plateau: the SDKs' growth for this ceiling. */
-  private double probeC = CUBIC_SCALE;
-  /** Seconds spent on the plateau before probing above it. */
-  private double hold;
-  /** The last Retry-After: what a probe that finds the ceiling costs. */
-  private double lastPauseSeconds;
-  /** Between the first and the second 429: the first told little, so the rate doubles to find the ceiling. */
-  private boolean slowStart;
-  private int answersSinceDoubling;
-  private long doubledAt;
-  /** Start of the current curve: the first send after the last 429 (or the first answer). */
-  private long lastThrottleAt = UNSET;
-  private boolean sentSinceThrottle = true;
+  private int sends;
+  private int answers;
+  private long lastRoundTrip = UNKNOWN_ROUND_TRIP_MILLIS;
+  private final RoundTrips roundTrips = new RoundTrips();
 
-  private double measuredRate;
-  private boolean measuredOnce;
-  private long bucket = UNSET;
-  private int sendsInBucket;
-  /** Start of the sends counted in {@code sendsInBucket}: the first send of a measurement, then a boundary. */
-  private long measureStart = UNSET;
-  /** Sends since the measurement (re)started, and when the first of them left. */
-  private int sendsSinceResume;
-  private long resumedSendingAt = UNSET;
+  /** The current episode: from the first send after a pause (or the first send) to the next 429. */
+  private long episodeStart = NEVER;
+  private boolean inEpisode;
+  private long pauseEnd = NEVER;
+  /** When the episode's 429 came: Linq's bucket has refilled from empty since then. */
+  private long throttledAt = NEVER;
+  /** Set by a 429: the fit runs when sending may resume (by then the answers in flight are in). */
+  private boolean decisionDue;
+  private long lastRetryAfter;
+  private long maxRetryAfterSeconds;
+  private double rateBeforeThrottle;
+  /** Admissions in the episode before the current one: equal bursts after each pause are a window's. */
+  private int previousEpisodeAdmitted = -1;
 
-  /**
-   * Requests Linq admitted in the unpaced start (all its answers, also those that arrive after its first
-   * 429): its burst plus what its limit refilled meanwhile. NaN until sending resumes after that 429.
-   */
-  private double burstEstimate = Double.NaN;
-  private int burstAnswers;
-  private long firstAnswerAt = UNSET;
-  /** From the first answer to the first 429: about how long Linq was admitting them. */
-  private long burstSpanMillis;
-  /** Whether the burst estimate may be refined with the limit (until a bound it gave proves too high). */
-  private boolean refineBurst = true;
-  /** The plateau came from {@link #lowerBound}: a 429 at or below it means the bound was not one. */
-  private boolean plateauFromBound;
-  /** Times of the answers in the last {@value #LOWER_BOUND_WINDOW_MILLIS} ms. */
-  private final ArrayDeque<Long> answered = new ArrayDeque<>();
+  /** Exploring and probing: when the rate last climbed, and the answers since. */
+  private long climbedAt = NEVER;
+  private int answersSinceClimb;
+  private LimitEstimate region = LimitEstimate.UNKNOWN;
+  private long holdUntil = NEVER;
+
+  /** Window: its limit, when it opened, what was sent in it, whether the one request beyond it is out. */
+  private int windowLimit;
+  private long windowOpenedAt = NEVER;
+  private int windowSends;
+  private boolean windowProbeOut;
+  private long windowProbeSentAt = NEVER;
+  /** Requests beyond the limit allowed before the next answer: doubles while they are admitted. */
+  private int windowProbes = 1;
 
   /**
-   * @param startingRate requests/s allowed before the first 429 ({@code POSITIVE_INFINITY}: unpaced)
-   * @param burst requests that may leave at once when tokens have accumulated
+   * @param startingRate requests/s before the first 429 ({@code POSITIVE_INFINITY}: the opening, unpaced)
+   * @param burst        requests that may leave at once before anything is learnt
    */
   AdaptivePacer(double startingRate, int burst) {
+    this(new LimitModel(), startingRate, burst);
+  }
+
+  AdaptivePacer(LimitModel model, double startingRate, int burst) {
     if (!(startingRate > 0) || burst < 1) {
       throw new IllegalArgumentException("an adaptive pacer needs a starting rate > 0 and burst >= 1");
     }
-    this.burst = burst;
-    this.startedUnpaced = startingRate == Double.POSITIVE_INFINITY;
-    if (!startedUnpaced) {
-      enabled = true;
-      fillRate = Math.max(MIN_RATE, startingRate);
-      wMax = fillRate;
-      plateau = fillRate;
-      k = 0; // on the plateau already: probe upwards from the starting rate
-      tokens = burst; // the first requests need not wait
+    this.model = model;
+    this.log = model.newLog();
+    this.startingBurst = burst;
+    this.capacity = burst;
+    this.tokens = burst;
+    LimitEstimate known = model.estimate();
+    if (known.shape() != LimitEstimate.Shape.UNKNOWN) {
+      adopt(known);
+    } else if (startingRate == Double.POSITIVE_INFINITY) {
+      phase = Phase.OPENING;
+      rate = Double.POSITIVE_INFINITY;
+    } else {
+      phase = Phase.EXPLORING;
+      rate = Math.max(MIN_RATE, startingRate);
+    }
+  }
+
+  /** Starts from what another pacer of the model (another line), or another node, has learnt. */
+  private void adopt(LimitEstimate known) {
+    region = known;
+    if (known.shape() == LimitEstimate.Shape.WINDOW) {
+      openWindow((int) known.burst(), known.windowMillis());
+    } else {
+      track(NEVER);
     }
   }
 
   @Override
   public long nextSendAt(long now) {
-    if (!enabled) {
-      return now;
+    decideIfDue(now);
+    switch (phase) {
+      case OPENING:
+        return sends < 1 + 2 * answers ? now : now + lastRoundTrip;
+      case WINDOW:
+        if (windowSends < windowLimit + (windowProbeOut ? 0 : windowProbes)) {
+          return now;
+        }
+        return now + lastRoundTrip; // the requests beyond the limit are out: their answers say whether to send more
+      default:
+        refill(now);
+        return tokens >= 1 ? now : now + (long) Math.ceil((1 - tokens) * 1000 / allowedRate());
     }
-    refill(now);
-    if (tokens >= 1) {
-      return now;
-    }
-    return now + (long) Math.ceil((1 - tokens) * 1000 / allowedRate());
   }
 
   @Override
   public void onSend(long now) {
-    if (!sentSinceThrottle) {
-      if (enabled && startedUnpaced && Double.isNaN(burstEstimate)) {
-        burstEstimate = burstAnswers; // the unpaced start is over: all its answers are in
-      }
-      lastThrottleAt = now; // the curve starts when sending resumes: a Retry-After pause is not probing
-      restartMeasurement(); // and the pause is not a slow sending rate
+    decideIfDue(now);
+    boolean resume = !inEpisode && episodeStart != NEVER;
+    if (!inEpisode) {
+      inEpisode = true;
+      episodeStart = now;
     }
-    measure(now);
-    sentSinceThrottle = true;
-    if (enabled) {
+    log.sent(now, resume);
+    sends++;
+    if (phase == Phase.WINDOW) {
+      if (windowOpenedAt == NEVER) {
+        windowOpenedAt = now;
+      }
+      if (++windowSends > windowLimit && !windowProbeOut) {
+        windowProbeSentAt = now;
+      }
+      windowProbeOut = windowSends >= windowLimit + windowProbes;
+      return;
+    }
+    if (phase != Phase.OPENING) {
       refill(now);
       tokens -= 1;
     }
@@ -219,220 +220,296 @@ final class AdaptivePacer implements SendPacer {
 
   @Override
   public void onAnswer(long now) {
-    answered.addLast(now);
-    while (answered.peekFirst() < now - LOWER_BOUND_WINDOW_MILLIS) {
-      answered.pollFirst();
+    onAnswer(Long.MIN_VALUE, now);
+  }
+
+  @Override
+  public void onAnswer(long sentAt, long now) {
+    log.resolved(sentAt, true);
+    answers++;
+    if (sentAt != Long.MIN_VALUE) {
+      lastRoundTrip = Math.max(1, now - sentAt);
+      roundTrips.add(lastRoundTrip);
     }
-    if (Double.isNaN(burstEstimate)) {
-      burstAnswers++;
-      firstAnswerAt = firstAnswerAt == UNSET ? now : firstAnswerAt;
-    }
-    if (!enabled) {
-      return;
-    }
-    if (lastThrottleAt == UNSET) {
-      lastThrottleAt = now; // a starting rate: the curve starts at the first answer
-    }
-    if (slowStart) {
-      // Doubles every SLOW_START_DOUBLING_MILLIS, and only once a few answers came back at the current
-      // rate, so a slow limit is not overrun between two of its requests.
-      if (++answersSinceDoubling >= SLOW_START_ANSWERS && now - doubledAt >= SLOW_START_DOUBLING_MILLIS) {
-        answersSinceDoubling = 0;
-        doubledAt = now;
-        setFillRate(now, 2 * fillRate);
+    switch (phase) {
+      case WINDOW -> {
+        // The request beyond the limit is the last sent: without its send time, its answer is the last one.
+        boolean probeAnswered = sentAt == Long.MIN_VALUE ? answers >= sends : sentAt >= windowProbeSentAt;
+        if (windowSends > windowLimit && probeAnswered) {
+          windowLimit = windowSends; // the requests beyond the limit were admitted: the window holds more
+          windowProbes *= 2;
+          windowProbeOut = false;
+        }
       }
-      return;
-    }
-    double cap = MAX_GROWTH_OVER_MEASURED * measuredAccountRate(now);
-    setFillRate(now, Math.max(fillRate, Math.min(curve((now - lastThrottleAt) / 1000.0), cap)));
-  }
-
-  /** Whether the curve is above its plateau, probing for headroom ({@code lastThrottleAt} not yet reset). */
-  private boolean probing(long now) {
-    return wMax > 0 && (now - lastThrottleAt) / 1000.0 >= k + hold && fillRate > plateau;
-  }
-
-  /**
-   * A lower bound on the account's limit from the answers just before a 429. Linq cannot admit more
-   * than its burst plus the limit times a window, so for every window ending now the limit is at least
-   * (answers in it - burst) / its length. The best window starts where sending caught up with the
-   * limit (before that Linq's bucket stayed full and its tokens went unused); windows start at answers
-   * to requests sent after the resume, so their arrivals match their sends whatever the latency, and
-   * are {@value #MIN_LOWER_BOUND_MILLIS}-{@value #LOWER_BOUND_WINDOW_MILLIS} ms long.
-   *
-   * <p>Linq's burst is taken from the unpaced start: the answers Linq gave it, less what the limit
-   * refilled while they were admitted (over {@code burstSpanMillis}), which needs the limit; so the two
-   * are refined together, from the safe side (a bound on the limit takes off no more than the limit
-   * refilled, leaving a burst no smaller than the real one, which gives a bound no larger than the
-   * limit). Should a bound prove too high all the same, the refinement stops. 0 while the burst is
-   * unknown (a paced start, or before the unpaced start's answers are all in).
-   */
-  private double lowerBound(long now) {
-    if (Double.isNaN(burstEstimate)) {
-      return 0;
-    }
-    double bound = boundWithBurst(now, burstEstimate);
-    for (int i = 0; i < 3 && bound > 0 && refineBurst; i++) {
-      double burst = Math.max(1, burstEstimate - bound * share * burstSpanMillis / 1000);
-      bound = boundWithBurst(now, burst);
-    }
-    return bound / share;
-  }
-
-  private double boundWithBurst(long now, double burst) {
-    double best = 0;
-    int admitted = 0;
-    Iterator<Long> newestFirst = answered.descendingIterator();
-    while (newestFirst.hasNext()) {
-      long at = newestFirst.next();
-      if (at < lastThrottleAt) {
-        break;
+      case EXPLORING -> {
+        if (!learntElsewhere(now)) {
+          climb(now);
+        }
       }
-      admitted++;
-      long window = now - at;
-      if (window >= MIN_LOWER_BOUND_MILLIS) {
-        best = Math.max(best, (admitted - burst) * 1000.0 / window);
+      case PROBING -> climb(now);
+      case TRACKING -> {
+        if (holdUntil != NEVER && now >= holdUntil) {
+          startProbe(now);
+        }
+      }
+      default -> {
       }
     }
-    return best;
-  }
-
-  /**
-   * The hold on a plateau before probing: {@value #BASE_HOLD_SECONDS} s, ten requests' time at a slow
-   * limit, and long enough that a probe's {@code Retry-After} pause is at most {@value #PROBE_BUDGET} of it.
-   */
-  private double baseHold() {
-    return Math.max(Math.max(BASE_HOLD_SECONDS, MIN_RECOVERY_SENDS / wMax), lastPauseSeconds / PROBE_BUDGET);
-  }
-
-  /** The SDK's time to climb back to the ceiling, at least {@link #MIN_RECOVERY_SENDS} requests long. */
-  private double standardK() {
-    return Math.max(Math.cbrt(wMax * (1 - BETA) / CUBIC_SCALE), MIN_RECOVERY_SENDS / wMax);
-  }
-
-  /**
-   * The allowed rate {@code t} seconds into the curve: the CUBIC climb to the plateau, the plateau for
-   * {@link #hold} seconds, then CUBIC probing above it.
-   */
-  private double curve(double t) {
-    if (t < k) {
-      return climbC * Math.pow(t - k, 3) + plateau;
-    }
-    if (t < k + hold) {
-      return plateau;
-    }
-    return probeC * Math.pow(t - k - hold, 3) + plateau;
   }
 
   @Override
   public void onThrottle(long now) {
-    onThrottle(now, 0);
+    onThrottle(Long.MIN_VALUE, now, 0);
   }
 
   @Override
   public void onThrottle(long now, long retryAfterMillis) {
-    if (!sentSinceThrottle) {
-      return; // an answer to a request sent before the last decrease
+    onThrottle(Long.MIN_VALUE, now, retryAfterMillis);
+  }
+
+  @Override
+  public void onThrottle(long sentAt, long now, long retryAfterMillis) {
+    log.resolved(sentAt, false);
+    answers++;
+    if (!inEpisode) {
+      return; // a request sent before the last 429 was answered: that episode is being dealt with already
     }
-    sentSinceThrottle = false;
-    lastPauseSeconds = retryAfterMillis / 1000.0;
-    double measured = measuredAccountRate(now);
-    if (!enabled) {
-      // The first 429 of an unpaced sender says only that a burst was too much, not what the sustained
-      // limit is: start from what was measured and double until the next 429 finds the ceiling.
-      enabled = true;
-      slowStart = true;
-      // Linq admitted the burst from the first request's arrival until it refused one: about from halfway
-      // between the first send and its answer (earlier only if connecting took longer than Linq's answer
-      // itself) until the request this 429 answers arrived, which our 429 trails by the same half.
-      burstSpanMillis = firstAnswerAt == UNSET || resumedSendingAt == UNSET ? 0
-          : now - (resumedSendingAt + firstAnswerAt) / 2;
-      refilledAt = now;
-      lastThrottleAt = now;
-      // The burst's sends over the time it took, or at least over the time Linq needs to recover from it
-      // (its Retry-After) and a second: a burst that took milliseconds says nothing about a rate.
-      // All the burst's sends, not only those since the last bucket boundary: a burst that straddles one
-      // would otherwise read as a handful of sends, and start the rate so low that admission sheds
-      // every check as unreachable before its deadline.
-      long window = Math.max(Math.max(1_000, retryAfterMillis), resumedSendingAt == UNSET ? 0 : now - resumedSendingAt);
-      double burstRate = sendsSinceResume * 1000.0 / window / share;
-      setFillRate(now, Math.max(MIN_RATE, BETA * Math.min(measured, burstRate)));
-      answersSinceDoubling = 0;
-      doubledAt = now;
-      tokens = Math.min(tokens, 0);
+    inEpisode = false;
+    lastRetryAfter = retryAfterMillis;
+    maxRetryAfterSeconds = Math.max(maxRetryAfterSeconds, (retryAfterMillis + 999) / 1000);
+    rateBeforeThrottle = phase == Phase.OPENING ? openingRate(now) : rate;
+    pauseEnd = Math.max(pauseEnd, now + retryAfterMillis);
+    throttledAt = now;
+    decisionDue = true;
+    refill(now);
+    tokens = Math.min(tokens, 0); // Linq's bucket is empty: what it refills during the pause is all there is
+    if (phase == Phase.OPENING) {
+      phase = Phase.EXPLORING;
+    }
+    rate = provisionalRate(now, retryAfterMillis);
+  }
+
+  /**
+   * The rate until the end of the pause, when the answers still in flight are in and the pacer decides: what the
+   * engine admits checks by, and logs. A long Retry-After: the episode's admissions over the time until the window
+   * reopens. Otherwise the fit so far, which the other lines may already use: its bottom when it is narrow, else
+   * {@value #BETA} of what was being sent.
+   */
+  private double provisionalRate(long now, long retryAfterMillis) {
+    if (retryAfterMillis >= WINDOW_RETRY_AFTER_MILLIS) {
+      long span = Math.max(1, now - episodeStart) + retryAfterMillis;
+      return Math.max(MIN_RATE, Math.max(1, log.admittedSince(episodeStart)) * 1000.0 / span / share);
+    }
+    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
+    if (fit != null && fit.uncertainty() <= NARROW) {
+      return Math.max(MIN_RATE, Math.min(BETA * rateBeforeThrottle, fit.minRate()) * (1 - TRACKING_MARGIN));
+    }
+    return Math.max(MIN_RATE, BETA * rateBeforeThrottle);
+  }
+
+  @Override
+  public void onPauseEnd(long until) {
+    pauseEnd = Math.max(pauseEnd, until);
+  }
+
+  /** What the opening sent, per second (over one round trip at least): more than the limit, since it was refused. */
+  private double openingRate(long now) {
+    return Math.max(MIN_RATE, sends * 1000.0 / Math.max(lastRoundTrip, now - episodeStart) / share);
+  }
+
+  /**
+   * At the end of a 429's pause (the answers in flight are in by then): what the episode says. A long Retry-After
+   * after a burst of admissions is a window; otherwise the fit over the log decides whether to track or explore,
+   * and a log that no bucket explains means the limit changed.
+   */
+  private void decideIfDue(long now) {
+    if (!decisionDue || now < pauseEnd) {
       return;
     }
-    boolean probing = probing(now);
-    if (plateauFromBound && !probing && !slowStart) {
-      refineBurst = false; // refused on a plateau the bound set: the refined burst was too small
-    }
-    double lowerBound = lowerBound(now);
-    if (slowStart) {
-      // The doubling was refused: the limit lies between the last rate answered and this one. Climb from
-      // the last rate answered towards just below the refused one.
-      slowStart = false;
-      wMax = fillRate;
-      hold = baseHold();
-      if (lowerBound >= BETA * wMax / 2) {
-        climbTo(now, lowerBound, lowerBound); // the answers bound the limit: hold there, probe later
-        plateauFromBound = true;
-      } else {
-        climbTo(now, wMax / 2, (1 - HEADROOM) * wMax);
-      }
-      return;
-    }
-    // The rate that was refused: what was really sent, never more than was allowed.
-    double refused = Math.max(MIN_RATE, Math.max(lowerBound, Math.min(measured, fillRate)));
-    if (probing) {
-      // A probe above the plateau hit the ceiling: the plateau was safe, so return to it (or to the
-      // bound the answers give, if higher). Only a probe that got far above the ceiling before the 429
-      // says the limit went up: the ceiling moves halfway there.
-      double bound = Math.min(lowerBound, refused);
-      double level = Math.max(plateau, bound);
-      if (refused > RAISE_ON_PROBE * wMax) {
-        wMax = (wMax + refused) / 2;
-        level = Math.max(level, (1 - HEADROOM) * wMax);
-      }
-      hold = baseHold();
-      climbTo(now, level, level);
-      plateauFromBound = level == bound;
-      return;
-    }
-    wMax = refused;
-    hold = baseHold();
-    if (lowerBound >= BETA * refused) {
-      // The answers before the 429 bound the limit from below, closer than the classic cut would: that
-      // bound is the new plateau (it is safe; probing will find any headroom above it).
-      climbTo(now, lowerBound, lowerBound);
-      plateauFromBound = true;
-    } else {
-      // Refused far above the limit (soon after resuming, or a limit that dropped): the classic
-      // multiplicative decrease from the refused rate, then the climb to just below it.
-      climbTo(now, BETA * wMax, (1 - HEADROOM) * wMax);
+    decisionDue = false;
+    decide(now);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("Linq's limit: {}; {} at {}/s", model.estimate(), phase.name().toLowerCase(Locale.ROOT),
+          String.format(Locale.ROOT, "%.2f", rate()));
     }
   }
 
-  /** Restarts the curve at {@code start}, climbing to {@code level} (at once when they are equal). */
-  private void climbTo(long now, double start, double level) {
-    plateauFromBound = false;
-    lastThrottleAt = now; // until sending resumes, when the curve really starts
-    plateau = Math.max(MIN_RATE, level);
-    double from = Math.max(MIN_RATE, Math.min(start, plateau));
-    k = from >= plateau ? 0 : standardK();
-    climbC = k == 0 ? 0 : (plateau - from) / Math.pow(k, 3);
-    probeC = wMax * (1 - BETA) / Math.pow(standardK(), 3);
-    setFillRate(now, from);
-    tokens = Math.min(tokens, 0); // resume at the steady rate, not with a burst
+  private void decide(long now) {
+    int admitted = log.admittedSince(episodeStart);
+    int previous = previousEpisodeAdmitted;
+    previousEpisodeAdmitted = admitted;
+    boolean longPause = lastRetryAfter >= WINDOW_RETRY_AFTER_MILLIS;
+    if (phase == Phase.WINDOW) {
+      if (admitted >= windowLimit || (longPause && admitted >= 2)) {
+        // The request beyond the limit was refused (or the window shrank): the next window opens at the pause's end.
+        window(Math.min(admitted, windowLimit), pauseEnd - (windowOpenedAt == NEVER ? episodeStart : windowOpenedAt));
+        return;
+      }
+      phase = Phase.EXPLORING; // refused before the window's limit, soon after it opened: not a window after all
+    } else if (longPause && admitted >= 2) {
+      window(admitted, pauseEnd - episodeStart); // a long Retry-After that ends a burst of admissions
+      return;
+    }
+    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
+    if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)) {
+      // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
+      // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it).
+      window(Math.max(admitted, previous), pauseEnd - episodeStart);
+      return;
+    }
+    if (fit == null) {
+      model.forget(now); // no bucket explains it all: the limit changed; keep only what followed the last 429
+      maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
+      fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
+      double from = BETA * rateBeforeThrottle;
+      region = fit == null ? LimitEstimate.UNKNOWN : fit;
+      explore(now, fit == null ? from : Math.min(Math.max(from, fit.minRate()), fit.maxRate()));
+      refilledSinceThrottle(now);
+      return;
+    }
+    region = fit;
+    if (phase == Phase.TRACKING) {
+      // Refused at a rate the answers said was safe: the estimate is off by more than its jitter allows.
+      region = new LimitEstimate(fit.shape(), Math.min(fit.minRate(), rateBeforeThrottle * (1 - TRACKING_STEP_DOWN)),
+          fit.maxRate(), fit.burst(), 0);
+      track(now);
+    } else if (fit.uncertainty() <= NARROW) {
+      track(now);
+    } else {
+      explore(now, startWithin(fit));
+    }
+    refilledSinceThrottle(now);
+  }
+
+  /**
+   * What Linq refilled since its 429 emptied the bucket, at the rate just decided (the rate paced before the 429
+   * may have been a probe's): at a slow limit that is less than a burst, and a burst would draw the next 429.
+   */
+  private void refilledSinceThrottle(long now) {
+    tokens = Math.min(capacity(), Math.max(0, now - throttledAt) * allowedRate() / 1000);
+    refilledAt = now;
+  }
+
+  /**
+   * Where exploring starts: inside the range the fit allows, geometrically in the middle for the account and spread
+   * over it for sender lines ({@link LimitModel#explorationQuantile}), so that their next episodes differ in length.
+   * The refusal bounds the rate from above; the few answers after it bound it from below, if at all, so the range
+   * is taken to reach {@value #EXPLORE_SPAN} times below its top at most.
+   */
+  private double startWithin(LimitEstimate fit) {
+    double top = Math.max(MIN_RATE, Math.min(fit.maxRate(), rateBeforeThrottle));
+    double bottom = Math.min(top, Math.max(fit.minRate(), top / EXPLORE_SPAN));
+    return bottom * Math.pow(top / bottom, model.explorationQuantile(log));
+  }
+
+  /**
+   * Climbs from {@code from} until the next 429. No burst: Linq's bucket drains at the excess over its rate from
+   * full, and the longer that takes, the more precisely the episode's 429 gives the rate.
+   */
+  private void explore(long now, double from) {
+    phase = Phase.EXPLORING;
+    setRate(now, Math.max(MIN_RATE, from));
+    model.exploring(log, rate);
+    capacity = startingBurst;
+    climbedAt = now;
+    answersSinceClimb = 0;
+  }
+
+  /** Paces at the lowest rate the answers allow, with the smallest burst they allow, until the next probe. */
+  private void track(long now) {
+    phase = Phase.TRACKING;
+    model.exploring(log, Double.NaN);
+    setRate(now, Math.max(MIN_RATE, region.minRate() * (1 - TRACKING_MARGIN)));
+    capacity = Math.max(1, region.burst() - 1);
+    holdUntil = now == NEVER ? NEVER : now + holdMillis();
+  }
+
+  /**
+   * How long to track before probing above the highest rate the answers allow. A probe that finds the limit where
+   * it was costs one Retry-After pause, less what Linq refills during it (its bucket's burst), and one 429; the hold
+   * keeps that to {@value #PROBE_BUDGET} of the time and one 429 per {@value #SENDS_PER_PROBE} sends. The less
+   * certain the rate, the more a probe may gain, so the shorter the hold.
+   */
+  long holdMillis() {
+    double rateNow = Math.max(MIN_RATE, region.minRate());
+    double pauseSeconds = Math.max(1, lastRetryAfter / 1000.0);
+    double lostSeconds = Math.max(0, pauseSeconds - region.burst() / rateNow);
+    // Tracking at the lowest rate the answers allow gives up about half their uncertainty, on average.
+    double hold = Math.max(lostSeconds / Math.max(PROBE_BUDGET, region.uncertainty() / 2), SENDS_PER_PROBE / rateNow);
+    return Math.max(MIN_HOLD_MILLIS, (long) (hold * 1000));
+  }
+
+  private void startProbe(long now) {
+    phase = Phase.PROBING;
+    holdUntil = NEVER;
+    setRate(now, Math.max(rate, region.maxRate() * PROBE_STEP));
+    climbedAt = now;
+    answersSinceClimb = 0;
+  }
+
+  /**
+   * Another line's 429 may pin the rate while this line is still exploring (draining its own bucket towards its
+   * 429): then it tracks at once, and its 429 and pause are saved. Its bucket is part drained: no burst.
+   */
+  private boolean learntElsewhere(long now) {
+    LimitEstimate shared = model.estimate();
+    if (decisionDue || shared == region || shared.shape() != LimitEstimate.Shape.BUCKET
+        || shared.uncertainty() > NARROW) {
+      return false;
+    }
+    region = shared;
+    track(now);
+    refill(now);
+    tokens = Math.min(tokens, 0);
+    return true;
+  }
+
+  /** Exploring and probing: a step up every {@value #CLIMB_MILLIS} ms, after {@value #CLIMB_ANSWERS} answers. */
+  private void climb(long now) {
+    if (++answersSinceClimb < CLIMB_ANSWERS || (climbedAt != NEVER && now - climbedAt < CLIMB_MILLIS)) {
+      return;
+    }
+    answersSinceClimb = 0;
+    climbedAt = now;
+    if (phase == Phase.EXPLORING) {
+      if (!model.climbs(log)) {
+        return;
+      }
+      // Up to the highest rate the fit allows: from there Linq's bucket drains slowly, and the long episode that
+      // ends in the next 429 gives the rate precisely. A climb above it would only shorten that episode.
+      double step = rate < region.minRate() ? FAST_CLIMB : SLOW_CLIMB;
+      setRate(now, Math.max(rate, Math.min(rate * step, region.maxRate() * PROBE_STEP)));
+      model.exploring(log, rate);
+    } else {
+      setRate(now, rate * SLOW_CLIMB);
+    }
+  }
+
+  private void window(int limit, long length) {
+    model.window(limit / share, length);
+    openWindow(limit, length);
+  }
+
+  private void openWindow(int limit, long length) {
+    phase = Phase.WINDOW;
+    model.exploring(log, Double.NaN);
+    windowLimit = Math.max(1, limit);
+    long windowMillis = Math.max(1, length);
+    windowOpenedAt = NEVER; // opens with the first send after the pause
+    windowSends = 0;
+    windowProbes = 1;
+    windowProbeOut = false;
+    rate = windowLimit * 1000.0 / windowMillis / share;
   }
 
   @Override
   public double rate() {
-    return enabled ? allowedRate() : Double.POSITIVE_INFINITY;
+    return phase == Phase.OPENING ? Double.POSITIVE_INFINITY : allowedRate();
   }
 
   @Override
   public State state() {
-    return enabled ? State.LEARNING : State.UNPACED;
+    return phase == Phase.OPENING ? State.UNPACED : State.LEARNING;
   }
 
   @Override
@@ -443,80 +520,49 @@ final class AdaptivePacer implements SendPacer {
     share = fraction;
   }
 
-  private double allowedRate() {
-    return fillRate * share;
+  /** What has been learnt, in the account's terms: the export for another node or a later run. */
+  LimitEstimate estimate() {
+    return model.estimate();
   }
 
-  private void setFillRate(long now, double rate) {
+  Phase phase() {
+    return phase;
+  }
+
+  private double allowedRate() {
+    return rate * share;
+  }
+
+  private void setRate(long now, double newRate) {
     refill(now); // tokens earned so far accrue at the old rate
-    fillRate = rate;
+    rate = Math.min(newRate, plausibleRate());
   }
 
   /**
-   * Tokens the bucket holds: {@code burst}, plus what accrues during a timer's slack, so that a rate
-   * whose interval is not a whole number of milliseconds (300/s: 3.3 ms) is not rounded down to the
-   * next whole one (4 ms: 250/s) by a timer that fires on the millisecond or later.
+   * Twice the most Linq was seen to admit in a second (the AWS SDKs' cap on growth): answers that arrive together
+   * cannot tell a huge rate with a small burst from a moderate one, and nothing justifies a rate never approached.
+   */
+  private double plausibleRate() {
+    double seen = log.maxAdmittedRate(PLAUSIBLE_WINDOW_MILLIS) / share;
+    return seen > 0 ? Math.max(MIN_RATE, MAX_GROWTH_OVER_SEEN * seen) : Double.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Tokens the bucket holds: the burst, plus what accrues during a timer's slack, so that a rate whose interval is
+   * not a whole number of milliseconds (300/s: 3.3 ms) is not rounded down to the next whole one (4 ms: 250/s) by
+   * a timer that fires on the millisecond or later.
    */
   private double capacity() {
-    return burst + allowedRate() * TIMER_SLACK_MILLIS / 1000;
+    return Math.max(1, capacity * share) + allowedRate() * TIMER_SLACK_MILLIS / 1000;
   }
 
   private void refill(long now) {
-    if (refilledAt != UNSET && now > refilledAt) {
+    if (now == NEVER) {
+      return;
+    }
+    if (refilledAt != NEVER && now > refilledAt && !Double.isInfinite(rate)) {
       tokens = Math.min(capacity(), tokens + (now - refilledAt) * allowedRate() / 1000);
     }
-    refilledAt = refilledAt == UNSET ? now : Math.max(refilledAt, now);
-  }
-
-  /**
-   * The measured transmit rate scaled to the account: what the account would be sending at. Before the
-   * first bucket completes, the sends so far over the time since they started stand in (at least
-   * {@value #MIN_MEASURE_MILLIS} ms, so one instant burst does not read as an infinite rate).
-   */
-  private double measuredAccountRate(long now) {
-    if (!measuredOnce && enabled && sendsSinceResume < MIN_MEASURED_SENDS) {
-      return fillRate; // a send or two since resuming is not a rate: the allowance is the best estimate
-    }
-    double sending = measuredOnce ? measuredRate
-        : sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, measureStart == UNSET ? 0 : now - measureStart);
-    return sending / share;
-  }
-
-  private void restartMeasurement() {
-    measuredOnce = false;
-    bucket = UNSET;
-    sendsInBucket = 0;
-    measureStart = UNSET;
-    sendsSinceResume = 0;
-    resumedSendingAt = UNSET;
-  }
-
-  /**
-   * Counts a send; on entering a new bucket, folds the finished one into the EWMA. The sends counted
-   * since {@code measureStart}; a first bucket shorter than half a bucket (sending resumed just before a
-   * boundary) is too short to be a rate, so its sends carry over into the next one.
-   */
-  private void measure(long now) {
-    long current = Math.floorDiv(now, BUCKET_MILLIS);
-    if (bucket != UNSET && current > bucket) {
-      long boundary = current * BUCKET_MILLIS;
-      long width = boundary - measureStart;
-      if (measuredOnce || width >= BUCKET_MILLIS / 2) {
-        double rate = sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, width);
-        measuredRate = measuredOnce ? SMOOTHING * rate + (1 - SMOOTHING) * measuredRate : rate;
-        measuredOnce = true;
-        sendsInBucket = 0;
-        measureStart = boundary;
-      }
-    }
-    if (bucket == UNSET) {
-      measureStart = now;
-    }
-    if (bucket == UNSET || current > bucket) {
-      bucket = current;
-    }
-    sendsInBucket++;
-    sendsSinceResume++;
-    resumedSendingAt = resumedSendingAt == UNSET ? now : resumedSendingAt;
+    refilledAt = refilledAt == NEVER ? now : Math.max(refilledAt, now);
   }
 }

@@ -25,12 +25,25 @@ public interface SendPacer {
   /** Linq answered something other than 429 (an answer, or an error about the request). */
   void onAnswer(long now);
 
+  /**
+   * {@link #onAnswer(long)} for the request that left at {@code sentAt}: a pacer that learns the limit needs to
+   * know which requests Linq admitted, not only how many.
+   */
+  default void onAnswer(long sentAt, long now) {
+    onAnswer(now);
+  }
+
   /** Linq answered 429: the limit was exceeded. */
   void onThrottle(long now);
 
   /** Linq answered 429 and asked for {@code retryAfterMillis} before the next request. */
   default void onThrottle(long now, long retryAfterMillis) {
     onThrottle(now);
+  }
+
+  /** {@link #onThrottle(long, long)} for the request that left at {@code sentAt}. */
+  default void onThrottle(long sentAt, long now, long retryAfterMillis) {
+    onThrottle(now, retryAfterMillis);
   }
 
   /**
@@ -107,5 +120,13 @@ public interface SendPacer {
    */
   static SendPacer adaptive(double startingRatePerSecond, int burst) {
     return new AdaptivePacer(startingRatePerSecond, burst);
+  }
+
+  /**
+   * Adaptive pacers, one per budget, that learn one limit together (every sender line of the account alike, until
+   * their answers say otherwise); see {@link LearningPacers}.
+   */
+  static LearningPacers learning() {
+    return new LearningPacers();
   }
 }

@@ -66,26 +66,23 @@ class AdaptivePacerTest {
   }
 
   @Test
-  @DisplayName("when the limit drops, the first 429 cuts the allowed rate to at most 0.7 times the rate measured before it")
+  @DisplayName("when the limit drops, the pacer is below the new limit within 5 s, and no 429 leaves the rate where it was refused")
   void backsOffOnDrop() {
     Sim sim = new Sim(SendPacer.adaptive(), 50);
     sim.runUntil(30 * SECOND);
     int before = sim.backoffs.size();
     sim.setLimit(20);
-    sim.runUntil(31 * SECOND);
+    sim.runUntil(35 * SECOND);
 
     assertThat(sim.backoffs.size()).isGreaterThan(before);
     Backoff first = sim.backoffs.get(before);
-    System.out.printf("drop 50/s -> 20/s: 429 at %d ms, sending at %.1f/s before it, "
-        + "rate %.2f/s -> %.2f/s%n",
-        first.at, first.sendingRateBefore, first.rateBefore, first.rateAfter);
-    // The pacer measures with an EWMA over half-second buckets, the test over the last second of
-    // sending (since the previous pause ended, if that was later): the two agree to within a request.
-    assertThat(first.rateAfter).isLessThanOrEqualTo(0.7 * (first.sendingRateBefore + 1));
-    assertThat(first.rateAfter).isLessThanOrEqualTo(0.7 * first.rateBefore);
-    // and no 429 of the run let the rate stay where it was refused (a drop cuts by BETA; a probe that
-    // found the ceiling returns to the plateau below it)
-    for (Backoff backoff : sim.backoffs.subList(1, sim.backoffs.size())) {
+    System.out.printf("drop 50/s -> 20/s: 429 at %d ms, sending at %.1f/s before it, rate %.2f/s -> %.2f/s; "
+        + "%d 429 episodes until 35 s, rate then %.2f/s%n", first.at, first.sendingRateBefore, first.rateBefore,
+        first.rateAfter, sim.backoffs.size() - before, sim.pacer.rate());
+    // The first 429 after a drop can look like the probe's or jitter's: the learner recognizes the drop when no
+    // token bucket explains the answers any more (docs/adaptive-rate.md, third revision), within an episode or two.
+    assertThat(sim.pacer.rate()).isLessThanOrEqualTo(20);
+    for (Backoff backoff : sim.backoffs) {
       assertThat(backoff.rateAfter).isLessThan(backoff.rateBefore);
     }
   }
@@ -151,9 +148,10 @@ class AdaptivePacerTest {
       pacer.onSend(t);
     }
     pacer.onThrottle(505, 5 * SECOND);
-    // 305 sends over Linq's 5 s recovery, times 0.7: about 43/s. Counting only the 5 sends after the
-    // boundary gave 0.7/s, and admission then shed every check as unreachable before its deadline.
-    assertThat(pacer.rate()).isCloseTo(0.7 * 305 / 5, within(0.5));
+    // A 5 s Retry-After after 300 admissions is a window's: its rate is what it admitted over the time until it
+    // reopens, 300 / 5.305 s (the learner before the third revision took 0.7 x 305 / 5 s). Counting only the 5
+    // sends after the boundary once gave 0.7/s, and admission then shed every check as unreachable in time.
+    assertThat(pacer.rate()).isCloseTo(300 / 5.305, within(0.5));
   }
 
   @Test
@@ -185,6 +183,29 @@ class AdaptivePacerTest {
     }
     assertThat(pacer.rate()).isEqualTo(AdaptivePacer.MIN_RATE);
     assertThat(pacer.nextSendAt(now)).isLessThanOrEqualTo(now + 20 * SECOND);
+  }
+
+  @Test
+  @DisplayName("what pacers learnt is exported, survives JSON, and starts a pacer made elsewhere at the learnt rate with no opening")
+  void learntEstimateMovesBetweenFactories() {
+    LearningPacers learnt = SendPacer.learning();
+    Sim sim = new Sim(learnt.create(), 50);
+    sim.runUntil(20 * SECOND);
+    LimitEstimate estimate = learnt.estimate();
+    assertThat(estimate.shape()).isEqualTo(LimitEstimate.Shape.BUCKET);
+    assertThat(estimate.minRate()).isBetween(45.0, 50.5);
+    assertThat(estimate.maxRate()).isBetween(49.5, 56.0);
+
+    LimitEstimate carried = LimitEstimate.fromJson(new io.vertx.core.json.JsonObject(estimate.toJson().encode()));
+    assertThat(carried).isEqualTo(estimate);
+    LearningPacers elsewhere = SendPacer.learning();
+    elsewhere.adopt(carried);
+    SendPacer started = elsewhere.create();
+    assertThat(started.rate()).as("paced from the first request").isBetween(0.98 * 45, 50.5);
+    Sim second = new Sim(started, 50);
+    second.runUntil(20 * SECOND);
+    assertThat(second.throttled).as("no opening burst, so no first 429").hasSizeLessThanOrEqualTo(1);
+    assertThat(second.admittedBetween(0, 20 * SECOND) / 20.0).isGreaterThanOrEqualTo(0.9 * 50);
   }
 
   @Test

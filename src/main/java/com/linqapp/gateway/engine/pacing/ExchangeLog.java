@@ -1,0 +1,197 @@
+package com.linqapp.gateway.engine.pacing;
+
+import java.util.Arrays;
+
+/**
+ * One budget's recent exchanges with Linq, in the order they were sent: when each left, and whether Linq admitted
+ * it (any answer but a 429) or refused it (429). A request's arrival at Linq is taken to be its send time: every
+ * request takes about the same way there, so the shift cancels out of every rate.
+ *
+ * <p>What Linq's bucket held when the log starts matters to what the log says ({@link Start}): full when sending
+ * began, empty at a refusal. The log is trimmed, oldest first, at a refusal when it can be; otherwise what the bucket
+ * held is unknown. Confined to the engine's event loop.
+ */
+final class ExchangeLog {
+
+  static final byte PENDING = 0;
+  static final byte ADMITTED = 1;
+  static final byte REFUSED = 2;
+  /** Added to an outcome: the first send after a pause Linq ordered (its bucket may have refilled meanwhile). */
+  static final byte RESUME = 4;
+  private static final byte OUTCOME = 3;
+
+  /** What Linq's bucket held at the start of the log. */
+  enum Start {
+    /** Full: nothing had been sent for long. */
+    FULL,
+    /** Empty (less than one token): Linq had just refused a request. */
+    EMPTY,
+    /** Anything from empty to full. */
+    UNKNOWN
+  }
+
+  private final int capacity;
+  private long[] sentAt;
+  private byte[] outcome;
+  private int size;
+  private long start = Long.MIN_VALUE;
+  private Start startState = Start.FULL;
+  /** Index of the oldest send whose outcome is not known yet (answers come back in about send order). */
+  private int firstPending;
+
+  /** @param capacity most exchanges kept; the oldest are dropped (at a refusal) beyond it */
+  ExchangeLog(int capacity) {
+    this.capacity = capacity;
+    this.sentAt = new long[Math.min(capacity, 256)];
+    this.outcome = new byte[sentAt.length];
+  }
+
+  void sent(long at) {
+    sent(at, false);
+  }
+
+  /** A request left at {@code at}; {@code resume}: the first after a pause Linq ordered. */
+  void sent(long at, boolean resume) {
+    if (size == 0 && start == Long.MIN_VALUE) {
+      start = at;
+    }
+    if (size == capacity) {
+      trim();
+    } else if (size == sentAt.length) {
+      sentAt = Arrays.copyOf(sentAt, Math.min(capacity, sentAt.length * 2));
+      outcome = Arrays.copyOf(outcome, sentAt.length);
+    }
+    sentAt[size] = at;
+    outcome[size] = resume ? RESUME : PENDING;
+    size++;
+  }
+
+  /**
+   * The outcome of the request sent at {@code at}: the oldest pending one sent then, or, when the send time is not
+   * known ({@code Long.MIN_VALUE}), the oldest pending one.
+   */
+  void resolved(long at, boolean admitted) {
+    int index = -1;
+    for (int i = firstPending; i < size; i++) {
+      if (outcome(i) == PENDING && (at == Long.MIN_VALUE || sentAt[i] == at)) {
+        index = i;
+        break;
+      }
+    }
+    if (index < 0) {
+      return; // sent before the log was last restarted
+    }
+    outcome[index] |= admitted ? ADMITTED : REFUSED;
+    while (firstPending < size && outcome(firstPending) != PENDING) {
+      firstPending++;
+    }
+  }
+
+  /**
+   * Forgets everything up to the last refusal, where Linq's bucket was empty; with no refusal, everything sent
+   * before {@code now}.
+   */
+  void restartAfterLastRefusal(long now) {
+    int last = size - 1;
+    while (last >= 0 && outcome(last) != REFUSED) {
+      last--;
+    }
+    if (last >= 0) {
+      start = sentAt[last];
+      dropFirst(last + 1);
+    } else {
+      int keep = 0;
+      while (keep < size && sentAt[keep] < now) {
+        keep++;
+      }
+      dropFirst(keep);
+      start = now;
+    }
+    startState = Start.EMPTY;
+  }
+
+  /** Drops the oldest half or more: up to and including a refusal (the log then starts empty), else just half. */
+  private void trim() {
+    for (int i = size / 2; i < size; i++) {
+      if (outcome(i) == REFUSED) {
+        start = sentAt[i];
+        startState = Start.EMPTY;
+        dropFirst(i + 1);
+        return;
+      }
+    }
+    dropFirst(size / 2);
+    start = sentAt[0];
+    startState = Start.UNKNOWN;
+  }
+
+  private void dropFirst(int count) {
+    System.arraycopy(sentAt, count, sentAt, 0, size - count);
+    System.arraycopy(outcome, count, outcome, 0, size - count);
+    size -= count;
+    firstPending = Math.max(0, firstPending - count);
+  }
+
+  int size() {
+    return size;
+  }
+
+  long sentAt(int i) {
+    return sentAt[i];
+  }
+
+  /** {@link #PENDING}, {@link #ADMITTED} or {@link #REFUSED}. */
+  byte outcome(int i) {
+    return (byte) (outcome[i] & OUTCOME);
+  }
+
+  /** Whether the request was the first sent after a pause Linq ordered. */
+  boolean resumed(int i) {
+    return (outcome[i] & RESUME) != 0;
+  }
+
+  /** When the log starts: the first send, or the refusal it was restarted at. */
+  long start() {
+    return start;
+  }
+
+  Start startState() {
+    return startState;
+  }
+
+  /** Admissions among the requests sent at or after {@code from}. */
+  int admittedSince(long from) {
+    int count = 0;
+    for (int i = size - 1; i >= 0 && sentAt[i] >= from; i--) {
+      count += outcome(i) == ADMITTED ? 1 : 0;
+    }
+    return count;
+  }
+
+  /** The most admissions in any {@code windowMillis} of the log, per second: the fastest Linq was seen to admit. */
+  double maxAdmittedRate(long windowMillis) {
+    int best = 0;
+    int inWindow = 0;
+    int first = 0;
+    for (int i = 0; i < size; i++) {
+      if (outcome(i) != ADMITTED) {
+        continue;
+      }
+      inWindow++;
+      while (sentAt[first] <= sentAt[i] - windowMillis || outcome(first) != ADMITTED) {
+        inWindow -= outcome(first) == ADMITTED ? 1 : 0;
+        first++;
+      }
+      best = Math.max(best, inWindow);
+    }
+    return best * 1000.0 / windowMillis;
+  }
+
+  int admitted() {
+    int count = 0;
+    for (int i = 0; i < size; i++) {
+      count += outcome(i) == ADMITTED ? 1 : 0;
+    }
+    return count;
+  }
+}
