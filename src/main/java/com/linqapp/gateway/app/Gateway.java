@@ -44,15 +44,21 @@ public final class Gateway {
 
   /**
    * Starts the engine and the HTTP adapter as one node of a cluster: the answer cache is shared by
-   * the nodes and the quota split between them.
+   * the nodes, and one of them sends to Linq for all ({@link com.linqapp.gateway.cluster.ClusterQuota}).
    *
    * @param cluster this node's membership, or {@code null} when standalone
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster) {
+    return serve(vertx, config, metrics, cluster, Clocks.system());
+  }
+
+  /** {@link #serve(Vertx, GatewayConfig, GatewayMetrics, ClusterNode)} on the given clocks (tests). */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                      ClusterNode cluster, Clocks clocks) {
     String hopId = UUID.randomUUID().toString();
-    ResultCache cache = cache(config, cluster);
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> vertx.deployVerticle(
+    ResultCache cache = cache(config, cluster, metrics, clocks);
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster, clocks).compose(gateway -> vertx.deployVerticle(
             () -> new HttpApiVerticle(config, hopId, cache, metrics),
             new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
         .map(gateway));
@@ -60,22 +66,24 @@ public final class Gateway {
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null), metrics, null);
+    Clocks clocks = Clocks.system();
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, metrics, clocks), metrics, null,
+        clocks);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics, ClusterNode cluster) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
+                                            GatewayMetrics metrics, ClusterNode cluster, Clocks clocks) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, clocks);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id));
   }
 
-  private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
+  private static ResultCache cache(GatewayConfig config, ClusterNode cluster, GatewayMetrics metrics, Clocks clocks) {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
     ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
-        System::currentTimeMillis);
-    return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);
+        clocks.epochMillis());
+    return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention, metrics::onSharedCacheFault);
   }
 
   /**

@@ -19,6 +19,19 @@ public final class CapabilityBus {
   /** Status field: {@code {"active", "members"}} in a cluster, absent when standalone. */
   public static final String STATUS_CLUSTER = "cluster";
 
+  /**
+   * Where an engine takes checks and their cancellations: {@link #PUBLIC} for any application, or a
+   * cluster's dispatch endpoint for checks forwarded between gateways.
+   *
+   * @param checks  request/reply checks, the {@code capability.check} format
+   * @param cancels {@code {"request_id": …}}: withdraw that request's checks not sent yet
+   */
+  public record Endpoint(String checks, String cancels) {
+  }
+
+  /** {@link #CHECK} and {@link #CANCEL}. */
+  public static final Endpoint PUBLIC = new Endpoint(CHECK, CANCEL);
+
   /** Message header carrying the request id. */
   public static final String REQUEST_ID_HEADER = "x-request-id";
   /** Message header carrying the client name (set by the gateway's own adapters). */

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
@@ -22,27 +23,38 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * This gateway's membership of a Vert.x cluster on Hazelcast: how it joins ({@code conf/hazelcast.xml},
  * or the jar's copy, overridden by the gateway's cluster settings: name, bind address and port, TCP/IP
  * seed members, the event bus's bind and advertised addresses, optional mutual TLS) and what the
- * gateway needs to know of it afterwards (members, health).
+ * gateway needs to know of it afterwards (members, the gateways among them, health).
+ *
+ * <p>A gateway joins with the member attribute {@value #GATEWAY_ATTRIBUTE} set to an id of its own; other
+ * Vert.x applications that join to use {@code capability.check} have none, so the gateways can tell
+ * themselves apart from them without any registration.
  */
 public final class ClusterNode {
 
   /** Hazelcast configuration file, relative to the working directory. */
   public static final String HAZELCAST_FILE = "conf/hazelcast.xml";
 
+  /** The Hazelcast member attribute only gateways set: its value is the gateway's id. */
+  public static final String GATEWAY_ATTRIBUTE = "linq-gateway";
+
   private final Vertx vertx;
   private final HazelcastClusterManager manager;
   private final String name;
+  private final String gatewayId;
 
-  private ClusterNode(Vertx vertx, HazelcastClusterManager manager, String name) {
+  private ClusterNode(Vertx vertx, HazelcastClusterManager manager, String name, String gatewayId) {
     this.vertx = vertx;
     this.manager = manager;
     this.name = name;
+    this.gatewayId = gatewayId;
   }
 
   /**
@@ -51,13 +63,20 @@ public final class ClusterNode {
    * @param metrics Vert.x's metrics factory, or {@code null} for none
    */
   public static Future<ClusterNode> join(ClusterOptions cluster, VertxOptions base, VertxMetricsFactory metrics) {
-    HazelcastClusterManager manager = new HazelcastClusterManager(hazelcastConfig(cluster));
+    String gatewayId = UUID.randomUUID().toString();
+    HazelcastClusterManager manager = new HazelcastClusterManager(markAsGateway(hazelcastConfig(cluster), gatewayId));
     VertxOptions options = new VertxOptions(base).setEventBusOptions(eventBusOptions(cluster));
     VertxBuilder builder = Vertx.builder().with(options).withClusterManager(manager);
     if (metrics != null) {
       builder.withMetrics(metrics);
     }
-    return builder.buildClustered().map(vertx -> new ClusterNode(vertx, manager, cluster.name()));
+    return builder.buildClustered().map(vertx -> new ClusterNode(vertx, manager, cluster.name(), gatewayId));
+  }
+
+  /** Sets the member attribute that tells gateways from other members, with this gateway's id. */
+  static Config markAsGateway(Config config, String gatewayId) {
+    config.getMemberAttributeConfig().setAttribute(GATEWAY_ATTRIBUTE, gatewayId);
+    return config;
   }
 
   public Vertx vertx() {
@@ -75,6 +94,33 @@ public final class ClusterNode {
 
   public HazelcastInstance hazelcast() {
     return manager.getHazelcastInstance();
+  }
+
+  /** This gateway's id among the gateways (its {@value #GATEWAY_ATTRIBUTE} attribute), stable while it runs. */
+  public String gatewayId() {
+    return gatewayId;
+  }
+
+  /** A gateway of the cluster: its id, and its Hazelcast address for people to read. */
+  public record GatewayMember(String id, String address) {
+  }
+
+  /**
+   * The gateways among the live members, oldest first: Hazelcast lists members in the order they joined,
+   * the same on every member. Empty once this node has left.
+   */
+  public List<GatewayMember> gateways() {
+    if (!active()) {
+      return List.of();
+    }
+    List<GatewayMember> gateways = new ArrayList<>();
+    for (Member member : hazelcast().getCluster().getMembers()) {
+      String id = member.getAttribute(GATEWAY_ATTRIBUTE);
+      if (id != null) {
+        gateways.add(new GatewayMember(id, member.getAddress().getHost() + ":" + member.getAddress().getPort()));
+      }
+    }
+    return gateways;
   }
 
   /** Live members, this one included (0 once this node has left). */

@@ -317,6 +317,59 @@ class DispatcherTest {
   }
 
   @Test
+  @DisplayName("a cluster's owner handing over answers its queued checks 9002 and lets those in flight finish")
+  void failQueuedLeavesInFlightAlone() {
+    Dispatcher dispatcher = dispatcher(100, 1);
+    Future<CheckResult> inFlight = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> queued = dispatcher.submit(check(1, 60_000));
+    assertThat(linq.calls).hasSize(1);
+
+    dispatcher.failQueued(CheckException.shuttingDown(1));
+    assertThat(failureOf(queued).code()).isEqualTo(9002);
+    assertThat(inFlight.isComplete()).isFalse();
+    linq.calls.get(0).settle(answer("+12025550000", true));
+    assertThat(inFlight.result().answer().available()).isTrue();
+    assertThat(linq.calls).as("the queued check was never sent").hasSize(1);
+    assertThat(dispatcher.unanswered()).isZero();
+  }
+
+  @Test
+  @DisplayName("taking over at a known limit starts at the steady pace: Linq's bucket may be as empty as the last owner left it")
+  void takeOverAtKnownLimitStartsSteady() {
+    Dispatcher fresh = dispatcher(100, 16, SendPacer.fixed(10, 5));
+    for (int i = 0; i < 5; i++) {
+      fresh.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls).as("a fresh start may burst").hasSize(5);
+
+    linq.calls.clear();
+    Dispatcher heir = dispatcher(100, 16, SendPacer.fixed(10, 5));
+    assertThat(heir.learnt()).as("a known limit has nothing to hand over").isEmpty();
+    heir.takeOver(Map.of());
+    for (int i = 10; i < 15; i++) {
+      heir.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls).hasSize(1);
+    clock.advance(400);
+    assertThat(linq.calls).extracting(call -> call.sentAt).containsExactly(0L, 100L, 200L, 300L, 400L);
+  }
+
+  @Test
+  @DisplayName("taking over an unknown limit adopts the pace learnt before, by budget, instead of sending unpaced")
+  void takeOverAdoptsLearntPace() {
+    Dispatcher heir = dispatcher(100, 16, SendPacer.adaptive());
+    assertThat(heir.rate()).isInfinite();
+    heir.takeOver(Map.of("account", new SendPacer.Learnt(20, 8)));
+    assertThat(heir.rate()).isEqualTo(20.0);
+    assertThat(heir.learnt()).containsEntry("account", new SendPacer.Learnt(20, 8));
+    for (int i = 0; i < 5; i++) {
+      heir.submit(check(i, 60_000));
+    }
+    clock.advance(200);
+    assertThat(linq.calls).extracting(call -> call.sentAt).containsExactly(0L, 50L, 100L, 150L, 200L);
+  }
+
+  @Test
   @DisplayName("an outside pause (another node's 429) stops sending like a local one")
   void outsidePauseIsHonoured() {
     Dispatcher dispatcher = dispatcher(100, 2);

@@ -60,8 +60,8 @@ import java.util.Iterator;
  *       was admitted; that part is taken off with the bound itself ({@link #lowerBound}). If a plateau
  *       set by the bound is refused anyway, the refinement is dropped for good.
  *   <li><b>A floor</b> of {@value #MIN_RATE}/s: one request every 20 s still probes.
- *   <li><b>Share.</b> The learnt rate is the account's; this pacer sends at {@code share} of it, and
- *       measured rates are divided by {@code share} before they are compared with it.
+ *   <li><b>Handed over.</b> A cluster's next owner {@link #adopt}s what the last one learnt (the
+ *       plateau and the measured burst) and holds there before probing, as after a 429.
  * </ul>
  */
 final class AdaptivePacer implements SendPacer {
@@ -110,13 +110,15 @@ final class AdaptivePacer implements SendPacer {
   private static final long UNSET = Long.MIN_VALUE;
 
   private final int burst;
-  /** Only an unpaced start measures Linq's burst (a paced one never empties Linq's bucket at once). */
-  private final boolean startedUnpaced;
-  private double share = 1.0;
+  /**
+   * Only an unpaced start measures Linq's burst (a paced one never empties Linq's bucket at once); an adopted
+   * state brings its own measure.
+   */
+  private boolean startedUnpaced;
 
   /** Whether the bucket paces at all: from the first 429, or from the start with a starting rate. */
   private boolean enabled;
-  /** Allowed rate for the whole account, requests/s (this pacer's is {@code fillRate * share}). */
+  /** Allowed rate, requests/s. */
   private double fillRate = Double.POSITIVE_INFINITY;
   private double tokens;
   private long refilledAt = UNSET;
@@ -243,7 +245,7 @@ final class AdaptivePacer implements SendPacer {
       }
       return;
     }
-    double cap = MAX_GROWTH_OVER_MEASURED * measuredAccountRate(now);
+    double cap = MAX_GROWTH_OVER_MEASURED * measuredSendingRate(now);
     setFillRate(now, Math.max(fillRate, Math.min(curve((now - lastThrottleAt) / 1000.0), cap)));
   }
 
@@ -273,10 +275,10 @@ final class AdaptivePacer implements SendPacer {
     }
     double bound = boundWithBurst(now, burstEstimate);
     for (int i = 0; i < 3 && bound > 0 && refineBurst; i++) {
-      double burst = Math.max(1, burstEstimate - bound * share * burstSpanMillis / 1000);
+      double burst = Math.max(1, burstEstimate - bound * burstSpanMillis / 1000);
       bound = boundWithBurst(now, burst);
     }
-    return bound / share;
+    return bound;
   }
 
   private double boundWithBurst(long now, double burst) {
@@ -336,7 +338,7 @@ final class AdaptivePacer implements SendPacer {
     }
     sentSinceThrottle = false;
     lastPauseSeconds = retryAfterMillis / 1000.0;
-    double measured = measuredAccountRate(now);
+    double measured = measuredSendingRate(now);
     if (!enabled) {
       // The first 429 of an unpaced sender says only that a burst was too much, not what the sustained
       // limit is: start from what was measured and double until the next 429 finds the ceiling.
@@ -355,7 +357,7 @@ final class AdaptivePacer implements SendPacer {
       // would otherwise read as a handful of sends, and start the rate so low that admission sheds
       // every check as unreachable before its deadline.
       long window = Math.max(Math.max(1_000, retryAfterMillis), resumedSendingAt == UNSET ? 0 : now - resumedSendingAt);
-      double burstRate = sendsSinceResume * 1000.0 / window / share;
+      double burstRate = sendsSinceResume * 1000.0 / window;
       setFillRate(now, Math.max(MIN_RATE, BETA * Math.min(measured, burstRate)));
       answersSinceDoubling = 0;
       doubledAt = now;
@@ -430,16 +432,32 @@ final class AdaptivePacer implements SendPacer {
     return enabled ? allowedRate() : Double.POSITIVE_INFINITY;
   }
 
+  /** The plateau found (not while unpaced, nor while the slow start still searches for it): the safe level. */
   @Override
-  public void share(double fraction) {
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException("share must be in (0, 1]");
+  public Learnt learnt() {
+    return enabled && !slowStart ? new Learnt(plateau, burstEstimate) : null;
+  }
+
+  /** Holds at the learnt rate as on a plateau after a 429, then probes above it as usual. */
+  @Override
+  public void adopt(Learnt learnt, long now) {
+    if (!(learnt.ratePerSecond() > 0) || Double.isInfinite(learnt.ratePerSecond())) {
+      return;
     }
-    share = fraction;
+    enabled = true;
+    slowStart = false;
+    startedUnpaced = false;
+    burstEstimate = learnt.burst();
+    wMax = Math.max(MIN_RATE, learnt.ratePerSecond());
+    hold = baseHold();
+    sentSinceThrottle = false; // the curve starts when sending does
+    refilledAt = now;
+    climbTo(now, wMax, wMax);
+    tokens = 1; // one request now, then the steady pace
   }
 
   private double allowedRate() {
-    return fillRate * share;
+    return fillRate;
   }
 
   private void setFillRate(long now, double rate) {
@@ -464,17 +482,16 @@ final class AdaptivePacer implements SendPacer {
   }
 
   /**
-   * The measured transmit rate scaled to the account: what the account would be sending at. Before the
+   * The measured transmit rate. Before the
    * first bucket completes, the sends so far over the time since they started stand in (at least
    * {@value #MIN_MEASURE_MILLIS} ms, so one instant burst does not read as an infinite rate).
    */
-  private double measuredAccountRate(long now) {
+  private double measuredSendingRate(long now) {
     if (!measuredOnce && enabled && sendsSinceResume < MIN_MEASURED_SENDS) {
       return fillRate; // a send or two since resuming is not a rate: the allowance is the best estimate
     }
-    double sending = measuredOnce ? measuredRate
+    return measuredOnce ? measuredRate
         : sendsInBucket * 1000.0 / Math.max(MIN_MEASURE_MILLIS, measureStart == UNSET ? 0 : now - measureStart);
-    return sending / share;
   }
 
   private void restartMeasurement() {

@@ -42,10 +42,29 @@ public interface SendPacer {
   double rate();
 
   /**
-   * The share of the account's limit this pacer may use, in (0, 1]: the port through which a cluster
-   * splits one quota among nodes. 1 by default.
+   * What this pacer has learnt about Linq's limit, for another pacer to start from ({@link #adopt}): a
+   * cluster's next owner takes over where the last one stopped instead of learning again. {@code null} when
+   * there is nothing to hand over (a known limit, or nothing learnt yet).
    */
-  void share(double fraction);
+  default Learnt learnt() {
+    return null;
+  }
+
+  /**
+   * Starts from what another pacer learnt ({@link #learnt}) as if this one had learnt it, at {@code now}.
+   * A pacer with nothing to learn (a known limit) ignores it.
+   */
+  default void adopt(Learnt learnt, long now) {
+  }
+
+  /**
+   * A learnt limit, as one pacer hands it to another.
+   *
+   * @param ratePerSecond the rate the limit was found at, requests/s
+   * @param burst         Linq's burst as measured, or {@link Double#NaN} when unknown
+   */
+  record Learnt(double ratePerSecond, double burst) {
+  }
 
   /** Makes one pacer per sending budget (the account's, or each sender line's). */
   @FunctionalInterface

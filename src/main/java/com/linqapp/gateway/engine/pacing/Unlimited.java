@@ -25,8 +25,4 @@ enum Unlimited implements SendPacer {
   public double rate() {
     return Double.POSITIVE_INFINITY;
   }
-
-  @Override
-  public void share(double fraction) {
-  }
 }
