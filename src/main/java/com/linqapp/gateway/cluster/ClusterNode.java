@@ -8,6 +8,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import com.linqapp.gateway.config.ClusterOptions;
 import com.linqapp.gateway.config.ConfigException;
 import io.vertx.core.Future;
@@ -121,6 +122,14 @@ public final class ClusterNode {
       }
     }
     return gateways;
+  }
+
+  /**
+   * A Hazelcast map, obtained off the event loop: the first use of a map's name creates its proxy on every
+   * member and waits for them, which takes seconds while members join or leave.
+   */
+  public <K, V> Future<IMap<K, V>> map(String name) {
+    return vertx.executeBlocking(() -> hazelcast().<K, V>getMap(name));
   }
 
   /** Live members, this one included (0 once this node has left). */

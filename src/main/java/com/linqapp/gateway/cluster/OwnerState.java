@@ -52,8 +52,8 @@ final class OwnerState {
   private final Dispatcher dispatcher;
   private final ClientBudgets budgets;
   private final LongSupplier wallClock;
-  private final IMap<String, String> pacing;
-  private final IMap<String, Long> counts;
+  private final Future<IMap<String, String>> pacing;
+  private final Future<IMap<String, Long>> counts;
   private final Map<String, Long> countsWritten = new HashMap<>();
   private String pacingWritten;
   private boolean owning;
@@ -67,8 +67,8 @@ final class OwnerState {
     this.dispatcher = dispatcher;
     this.budgets = budgets;
     this.wallClock = wallClock;
-    this.pacing = node.hazelcast().getMap(PACING);
-    this.counts = node.hazelcast().getMap(BUDGETS);
+    this.pacing = node.map(PACING);
+    this.counts = node.map(BUDGETS);
   }
 
   /**
@@ -81,10 +81,10 @@ final class OwnerState {
     owning = true;
     long now = wallClock.getAsLong();
     long day = ClientBudgets.day(now);
-    Future<String> learnt = read(pacing.getAsync(LEARNT));
+    Future<String> learnt = pacing.compose(map -> read(map.getAsync(LEARNT)));
     Map<String, Future<Long>> used = new HashMap<>();
     for (String client : budgets.clients()) {
-      used.put(client, read(counts.getAsync(key(client, day))));
+      used.put(client, counts.compose(map -> read(map.getAsync(key(client, day)))));
     }
     List<Future<?>> reads = new ArrayList<>(used.values());
     reads.add(learnt);
@@ -138,14 +138,14 @@ final class OwnerState {
     List<Future<?>> writes = new ArrayList<>();
     String learnt = encode(dispatcher.learnt());
     if (!learnt.equals(pacingWritten)) {
-      writes.add(read(pacing.setAsync(LEARNT, learnt)).onSuccess(v -> pacingWritten = learnt));
+      writes.add(pacing.compose(map -> read(map.setAsync(LEARNT, learnt))).onSuccess(v -> pacingWritten = learnt));
     }
     long now = wallClock.getAsLong();
     for (String client : budgets.clients()) {
       String key = key(client, ClientBudgets.day(now));
       long used = budgets.used(client, now);
       if (used > 0 && !Long.valueOf(used).equals(countsWritten.get(key))) {
-        writes.add(read(counts.setAsync(key, used, BUDGET_TTL_MILLIS, TimeUnit.MILLISECONDS))
+        writes.add(counts.compose(map -> read(map.setAsync(key, used, BUDGET_TTL_MILLIS, TimeUnit.MILLISECONDS)))
             .onSuccess(v -> countsWritten.put(key, used)));
       }
     }

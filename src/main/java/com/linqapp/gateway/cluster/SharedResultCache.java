@@ -164,9 +164,14 @@ public final class SharedResultCache implements ResultCache {
   }
 
   private String hash(CheckKey key) {
+    return sharedKey(salt, key);
+  }
+
+  /** The shared map's key of an answer in cluster {@code clusterName}: a salted hash, never the address. */
+  public static String sharedKey(String clusterName, CheckKey key) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      String text = salt + '\0' + key.service().wireName() + '\0' + key.address() + '\0'
+      String text = clusterName + '\0' + key.service().wireName() + '\0' + key.address() + '\0'
           + (key.from() == null ? "" : key.from());
       return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

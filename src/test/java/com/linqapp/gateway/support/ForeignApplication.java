@@ -1,6 +1,7 @@
 package com.linqapp.gateway.support;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
@@ -16,8 +17,17 @@ public final class ForeignApplication {
   private ForeignApplication() {
   }
 
+  /** A joined application: its Vert.x, and its Hazelcast member (to look at the cluster as a member sees it). */
+  public record Member(Vertx vertx, HazelcastInstance hazelcast) {
+  }
+
   /** Joins cluster {@code name} on loopback port {@code port}, seeded with {@code memberPorts}. */
   public static Vertx join(String name, int port, List<Integer> memberPorts) {
+    return joinAsMember(name, port, memberPorts).vertx();
+  }
+
+  /** {@link #join}, with the Hazelcast member. */
+  public static Member joinAsMember(String name, int port, List<Integer> memberPorts) {
     Config config = new Config();
     config.setClusterName(name);
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -27,9 +37,11 @@ public final class ForeignApplication {
     config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
     config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
         .setMembers(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+    HazelcastClusterManager manager = new HazelcastClusterManager(config);
     try {
-      return Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered()
+      Vertx vertx = Vertx.builder().withClusterManager(manager).buildClustered()
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      return new Member(vertx, manager.getHazelcastInstance());
     } catch (Exception e) {
       throw new AssertionError("the foreign application could not join: " + e, e);
     }
