@@ -172,7 +172,7 @@ public final class EngineVerticle extends VerticleBase {
         }
       });
       Future<Void> answered = dispatcher.drain(refusal);
-      Future<Void> handedOver = clusterQuota == null ? Future.succeededFuture() : clusterQuota.leave(refusal);
+      Future<Void> handedOver = clusterQuota == null ? Future.succeededFuture() : clusterQuota.leave();
       // Drained when every caller has its reply, not only its answer: an answer may still be on its way
       // to the shared cache (at most a second) before it is replied.
       Future<Void> replied = consumer.stop();

@@ -31,7 +31,8 @@ public interface ResultCache {
 
   /**
    * {@link #get(CheckKey)} within {@code maxWaitMillis}: a store that cannot answer by then (a shared one,
-   * slow or unreachable) answers {@code null}, a miss, rather than hold the caller back. Never fails.
+   * slow or unreachable) answers {@code null}, a miss, rather than hold the caller back; 0 asks only what
+   * this process holds, at once. Never fails.
    */
   default Future<CachedAnswer> get(CheckKey key, long maxWaitMillis) {
     return get(key);

@@ -4,6 +4,7 @@ import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.cluster.ClusterNode.GatewayMember;
 import com.linqapp.gateway.engine.CheckService;
 import com.linqapp.gateway.engine.Dispatch;
@@ -43,6 +44,10 @@ import java.util.function.LongSupplier;
  */
 public final class ClusterQuota {
 
+  /** A check this gateway had not sent when another one took over: its caller asks that one. */
+  private static final CheckException HANDED_OVER = new CheckException(503, ErrorCodes.SHUTTING_DOWN,
+      "Another gateway sends for the cluster now; ask it", 1, null);
+
   private final ClusterNode node;
   private final Dispatcher dispatcher;
   private final PauseAnnouncements pauses;
@@ -81,6 +86,7 @@ public final class ClusterQuota {
 
   private void onGatewaysChanged() {
     boolean owns = ownership.owns();
+    boolean handOver = !owns && owning && ownership.owner() != null;
     if (owns && !owning) {
       dispatch.takeOver(state.takeOver());
     } else if (!owns && owning) {
@@ -88,6 +94,11 @@ public final class ClusterQuota {
     }
     owning = owns;
     dispatch.onGatewaysChanged();
+    if (handOver) {
+      // Another gateway sends from now on (this one leaves, or a healed split brain chose the other side's):
+      // what this one has not sent is answered 503/9002, and its callers ask the new owner.
+      dispatcher.failQueued(HANDED_OVER);
+    }
   }
 
   /** Where the engine's checks go: the owner's dispatcher, here or on another gateway. */
@@ -111,22 +122,18 @@ public final class ClusterQuota {
   }
 
   /**
-   * This gateway drains: it keeps what it learnt for the next owner, announces that it leaves, and, if it
-   * was the owner and another gateway takes over, answers its checks not yet sent with {@code refusal}, so
-   * their callers (forwarding gateways, and its own through {@link #dispatch}) ask the next owner. What is in
-   * flight at Linq finishes here.
+   * This gateway drains: it keeps what it learnt for the next owner and announces that it leaves. If it was
+   * the owner and another gateway takes over, its checks not yet sent are answered 503/9002, so their
+   * callers (forwarding gateways, and its own through {@link #dispatch}) ask the next owner; what is in
+   * flight at Linq finishes here. A gateway alone drains its queue itself.
    *
    * @return completes when the next owner is told; never fails
    */
-  public Future<Void> leave(CheckException refusal) {
+  public Future<Void> leave() {
     Promise<Void> left = Promise.promise();
     Future<Void> kept = owning ? state.publish() : Future.succeededFuture();
     kept.onComplete(done -> {
-      boolean wasOwner = owning;
       ownership.leave();
-      if (wasOwner && ownership.owner() != null) {
-        dispatcher.failQueued(refusal);
-      }
       left.complete();
     });
     return left.future();

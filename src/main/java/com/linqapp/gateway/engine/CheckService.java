@@ -33,9 +33,14 @@ public final class CheckService {
   public Future<CheckResult> check(CheckRequest request) {
     // Looked up again after the HTTP adapter's look-up: the cache may have filled meanwhile, and event-bus
     // callers come here first.
-    return cache.get(request.key(), request.deadlineMillis() - scheduler.now()).compose(cached -> {
+    return cache.get(request.key(), request.deadlineMillis() - scheduler.now()).compose(cached ->
+        // A shared look-up takes time, in which an identical check's flight may have brought its answer here
+        // and ended, leaving no flight to join: look again, locally, right before dispatching.
+        fresh(cached, request) ? Future.succeededFuture(cached)
+            : cache.get(request.key(), 0).map(local -> local != null ? local : cached)
+    ).compose(cached -> {
       long now = cache.now();
-      if (cached != null && cached.freshFor(request.freshness(), now)) {
+      if (fresh(cached, request)) {
         return Future.succeededFuture(cached.asResult(Source.HIT, now));
       }
       boolean staleAllowed = cached != null && cached.usableStale(request.freshness(), now);
@@ -46,6 +51,10 @@ public final class CheckService {
       Future<CheckResult> fresh = dispatcher.submit(request).compose(result -> afterWrite(request, result));
       return staleAllowed ? fresh.recover(failure -> staleOr(failure, cached)) : fresh;
     });
+  }
+
+  private boolean fresh(CachedAnswer cached, CheckRequest request) {
+    return cached != null && cached.freshFor(request.freshness(), cache.now());
   }
 
   /**

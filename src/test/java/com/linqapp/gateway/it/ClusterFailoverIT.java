@@ -49,7 +49,7 @@ class ClusterFailoverIT {
     sim = new Sim();
     // the account allows twice what the gateways are told: the only 429 is the one this test causes
     sim.simulator.tokenBucket(40, 10).latency(20, 0);
-    cluster = GatewayProcesses.start(workDir, sim, 2, 5, Map.of(
+    cluster = GatewayProcesses.start(workDir, sim.simulator, 2, 5, Map.of(
         "LINQ_RATE_LIMIT_PER_SECOND", "20", "LINQ_RATE_LIMIT_BURST", "5"), 0);
     assertThat(cluster.owner()).isZero();
     sim.simulator.resetStats();

@@ -55,7 +55,7 @@ class ClusterQuotaIT {
   void startCluster() {
     sim = new Sim();
     sim.simulator.tokenBucket(40, 10);
-    cluster = GatewayProcesses.start(workDir, sim, 2, 30, Map.of(
+    cluster = GatewayProcesses.start(workDir, sim.simulator, 2, 30, Map.of(
         "LINQ_RATE_LIMIT_PER_SECOND", "40", "LINQ_RATE_LIMIT_BURST", "10",
         "GATEWAY_API_KEYS", "it=" + GatewayProcesses.KEY + ",metered=" + METERED_KEY,
         "GATEWAY_CLIENT_DAILY_BUDGETS", "metered=" + BUDGET), 1);

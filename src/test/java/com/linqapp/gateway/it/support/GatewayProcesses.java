@@ -1,5 +1,6 @@
 package com.linqapp.gateway.it.support;
 
+import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.support.PrometheusText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -50,7 +51,7 @@ public final class GatewayProcesses implements AutoCloseable {
    * @param env              settings for every gateway, over the cluster's and the simulator's
    * @param spare            member ports kept for other members (a consumer application)
    */
-  public static GatewayProcesses start(Path workDir, Sim sim, int gateways, int heartbeatSeconds,
+  public static GatewayProcesses start(Path workDir, LinqSimulator sim, int gateways, int heartbeatSeconds,
                                        Map<String, String> env, int spare) {
     GatewayProcesses cluster = new GatewayProcesses(workDir, sim, gateways + spare, env);
     cluster.writeHazelcastConf(heartbeatSeconds);
@@ -69,7 +70,7 @@ public final class GatewayProcesses implements AutoCloseable {
     return cluster;
   }
 
-  private GatewayProcesses(Path workDir, Sim sim, int members, Map<String, String> extra) {
+  private GatewayProcesses(Path workDir, LinqSimulator sim, int members, Map<String, String> extra) {
     this.workDir = workDir;
     for (int i = 0; i < members; i++) {
       memberPorts.add(JarProcess.freePort());
