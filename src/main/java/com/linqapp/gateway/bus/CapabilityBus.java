@@ -16,7 +16,10 @@ public final class CapabilityBus {
   public static final String STATUS_CREDENTIALS_OK = "credentialsOk";
   /** Status field: whether the engine drains (shutting down). */
   public static final String STATUS_DRAINING = "draining";
-  /** Status field: {@code {"active", "members"}} in a cluster, absent when standalone. */
+  /**
+   * Status field, in a cluster only: {@code {"active", "members", "gateways", "owner", "owns"}} (the owner is
+   * the address of the gateway that sends to Linq for the cluster; {@code owns}, whether it is this one).
+   */
   public static final String STATUS_CLUSTER = "cluster";
 
   /**

@@ -45,6 +45,9 @@ import java.util.function.LongSupplier;
 public final class ClusterQuota {
 
   /** A check this gateway had not sent when another one took over: its caller asks that one. */
+  /** Longest a leaving owner waits for its last writes before it announces that it leaves. */
+  static final long LEAVE_WRITE_WAIT_MILLIS = 1_000;
+
   private static final CheckException HANDED_OVER = new CheckException(503, ErrorCodes.SHUTTING_DOWN,
       "Another gateway sends for the cluster now; ask it", 1, null);
 
@@ -130,13 +133,21 @@ public final class ClusterQuota {
    * @return completes when the next owner is told; never fails
    */
   public Future<Void> leave() {
-    Promise<Void> left = Promise.promise();
-    Future<Void> kept = owning ? state.publish() : Future.succeededFuture();
-    kept.onComplete(done -> {
+    Promise<Void> kept = Promise.promise();
+    if (owning) {
+      // the maps may not answer (a member frozen, a network split): the drain's grace is not theirs to spend
+      long timer = node.vertx().setTimer(LEAVE_WRITE_WAIT_MILLIS, id -> kept.tryComplete());
+      state.publish().onComplete(done -> {
+        node.vertx().cancelTimer(timer);
+        kept.tryComplete();
+      });
+    } else {
+      kept.complete();
+    }
+    return kept.future().map(v -> {
       ownership.leave();
-      left.complete();
+      return null;
     });
-    return left.future();
   }
 
   /** The end of a drain: every check still unanswered, here or forwarded, is answered {@code error}. */

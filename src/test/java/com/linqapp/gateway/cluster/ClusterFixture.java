@@ -183,6 +183,17 @@ final class ClusterFixture {
     }
   }
 
+  /** Closes the nodes (in the order given), then the test's web client and its Vert.x; never throws. */
+  static void closeAll(WebClient web, Vertx clientVertx, Node... nodes) {
+    for (Node node : nodes) {
+      close(node);
+    }
+    if (web != null) {
+      web.close();
+    }
+    close(clientVertx);
+  }
+
   static void close(Vertx vertx) {
     if (vertx == null) {
       return;

@@ -61,12 +61,7 @@ class ClusterSharingTest {
   @AfterAll
   void stopCluster() {
     ClusterFixture.close(foreign);
-    ClusterFixture.close(b);
-    ClusterFixture.close(a);
-    if (web != null) {
-      web.close();
-    }
-    ClusterFixture.close(clientVertx);
+    ClusterFixture.closeAll(web, clientVertx, b, a);
   }
 
   @BeforeEach

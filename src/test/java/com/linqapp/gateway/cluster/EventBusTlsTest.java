@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.support.GatewayHarness;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -53,28 +55,36 @@ class EventBusTlsTest {
     LinqSimulator sim = ClusterFixture.awaitLong(LinqSimulator.start(simVertx, new SimulatorOptions()));
     String name = ClusterFixture.uniqueName(EventBusTlsTest.class);
     List<Integer> ports = ClusterFixture.ports(2);
-    int busPortA = ClusterFixture.ports(1).get(0);
+    List<Integer> busPorts = ClusterFixture.ports(2);
     JsonObject tls = new JsonObject()
         .put("GATEWAY_EVENTBUS_TLS_KEY_STORE", store.toString())
         .put("GATEWAY_EVENTBUS_TLS_KEY_STORE_PASSWORD", PASSWORD)
         .put("GATEWAY_EVENTBUS_TLS_TRUST_STORE", store.toString())
         .put("GATEWAY_EVENTBUS_TLS_TRUST_STORE_PASSWORD", PASSWORD);
     List<ClusterFixture.Node> nodes = ClusterFixture.startAll(List.of(
-        ClusterFixture.config(name, ports.get(0), ports, sim, tls.copy().put("GATEWAY_EVENTBUS_PORT", busPortA)),
-        ClusterFixture.config(name, ports.get(1), ports, sim, tls)));
+        ClusterFixture.config(name, ports.get(0), ports, sim, tls.copy().put("GATEWAY_EVENTBUS_PORT", busPorts.get(0))),
+        ClusterFixture.config(name, ports.get(1), ports, sim, tls.copy().put("GATEWAY_EVENTBUS_PORT", busPorts.get(1)))));
     a = nodes.get(0);
     b = nodes.get(1);
     assertThat(a.config().clusterOptions().tls()).isTrue();
+    WebClient web = ClusterFixture.web(simVertx);
+    GatewayHarness.eventually(java.time.Duration.ofSeconds(15), "both gateways see each other", () ->
+        ClusterFixture.status(web, a).getJsonObject("cluster").getInteger("gateways") == 2
+            && ClusterFixture.status(web, b).getJsonObject("cluster").getInteger("gateways") == 2);
+    boolean aOwns = ClusterFixture.owns(web, a);
+    ClusterFixture.Node owner = aOwns ? a : b;
+    ClusterFixture.Node other = aOwns ? b : a;
+    web.close();
 
-    // Only A's engine takes checks, so B's request must cross the (TLS) event bus.
-    ClusterFixture.awaitLong(b.gateway().stopEngine());
-    Message<JsonObject> reply = ClusterFixture.awaitLong(b.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
+    // Only the owner's engine runs, so the other node's request must cross the (TLS) event bus.
+    ClusterFixture.awaitLong(other.gateway().stopEngine());
+    Message<JsonObject> reply = ClusterFixture.awaitLong(other.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
         new JsonObject().put("service", "imessage").put("address", "+15551234567"),
         new DeliveryOptions().setSendTimeout(10_000)));
     assertThat(reply.body().getString("address")).isEqualTo("+15551234567");
     assertThat(reply.body().getBoolean("available"))
         .isEqualTo(LinqSimulator.expectedAvailable("imessage", "+15551234567", 70));
-    assertSpeaksTls(busPortA);
+    assertSpeaksTls(busPorts.get(owner == a ? 0 : 1));
   }
 
   /** A TLS client reaches a TLS server (whatever it then thinks of our missing certificate); plain TCP would not. */

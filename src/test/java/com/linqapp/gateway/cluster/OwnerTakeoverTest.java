@@ -43,11 +43,7 @@ class OwnerTakeoverTest {
 
   @AfterEach
   void stopAll() {
-    nodes.forEach(ClusterFixture::close);
-    if (web != null) {
-      web.close();
-    }
-    ClusterFixture.close(clientVertx);
+    ClusterFixture.closeAll(web, clientVertx, nodes.toArray(ClusterFixture.Node[]::new));
   }
 
   private void startPair(JsonObject overrides) {

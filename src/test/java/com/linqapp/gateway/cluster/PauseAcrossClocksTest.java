@@ -39,12 +39,7 @@ class PauseAcrossClocksTest {
 
   @AfterEach
   void stop() {
-    ClusterFixture.close(b);
-    ClusterFixture.close(a);
-    if (web != null) {
-      web.close();
-    }
-    ClusterFixture.close(clientVertx);
+    ClusterFixture.closeAll(web, clientVertx, b, a);
   }
 
   @Test

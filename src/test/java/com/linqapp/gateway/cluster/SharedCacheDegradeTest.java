@@ -60,12 +60,7 @@ class SharedCacheDegradeTest {
 
   @AfterAll
   void stopCluster() {
-    ClusterFixture.close(b);
-    ClusterFixture.close(a);
-    if (web != null) {
-      web.close();
-    }
-    ClusterFixture.close(clientVertx);
+    ClusterFixture.closeAll(web, clientVertx, b, a);
   }
 
   @BeforeEach

@@ -28,35 +28,44 @@ class CheckServiceTest {
   private final FakeScheduler clock = new FakeScheduler();
   private final ScriptedLinq linq = new ScriptedLinq(clock);
 
+  /** A shared cache as this process sees it: {@code near} in front, the rest as each test needs. */
+  private abstract static class Shared implements ResultCache {
+    final ResultCache near;
+
+    Shared(ResultCache near) {
+      this.near = near;
+    }
+
+    @Override
+    public Future<CachedAnswer> get(CheckKey key) {
+      return near.get(key);
+    }
+
+    @Override
+    public Future<Void> put(CheckKey key, CheckAnswer answer) {
+      return near.put(key, answer);
+    }
+
+    @Override
+    public void store(CheckKey key, CachedAnswer cached) {
+      near.store(key, cached);
+    }
+
+    @Override
+    public long now() {
+      return near.now();
+    }
+  }
+
   @Test
   @DisplayName("a shared cache that never confirms its write cannot hold an answer back past a second")
   void slowSharedCacheDoesNotHoldTheAnswer() {
     ResultCache near = ResultCache.create(60_000, 60_000, 0, 100, clock::now);
     Promise<Void> neverWritten = Promise.promise();
-    ResultCache stuck = new ResultCache() {
-      @Override
-      public Future<CachedAnswer> get(CheckKey key) {
-        return near.get(key);
-      }
-
-      @Override
-      public Future<Void> put(CheckKey key, CheckAnswer answer) {
-        return near.put(key, answer);
-      }
-
-      @Override
-      public void store(CheckKey key, CachedAnswer cached) {
-        near.store(key, cached);
-      }
-
+    ResultCache stuck = new Shared(near) {
       @Override
       public Future<Void> written(CheckKey key) {
         return neverWritten.future();
-      }
-
-      @Override
-      public long now() {
-        return near.now();
       }
     };
     Dispatcher dispatcher = new Dispatcher(EngineOptions.of(10, 1, 3, false), linq, clock, failures -> 100,
@@ -76,12 +85,7 @@ class CheckServiceTest {
   void answerLandingDuringASharedLookUpIsUsed() {
     ResultCache near = ResultCache.create(60_000, 60_000, 0, 100, clock::now);
     List<Promise<CachedAnswer>> lookUps = new ArrayList<>();
-    ResultCache shared = new ResultCache() {
-      @Override
-      public Future<CachedAnswer> get(CheckKey key) {
-        return get(key, 50);
-      }
-
+    ResultCache shared = new Shared(near) {
       @Override
       public Future<CachedAnswer> get(CheckKey key, long maxWaitMillis) {
         if (maxWaitMillis == 0 || near.get(key).result() != null) {
@@ -90,21 +94,6 @@ class CheckServiceTest {
         Promise<CachedAnswer> remote = Promise.promise(); // the other nodes' map, answering later
         lookUps.add(remote);
         return remote.future();
-      }
-
-      @Override
-      public Future<Void> put(CheckKey key, CheckAnswer answer) {
-        return near.put(key, answer);
-      }
-
-      @Override
-      public void store(CheckKey key, CachedAnswer cached) {
-        near.store(key, cached);
-      }
-
-      @Override
-      public long now() {
-        return near.now();
       }
     };
     Dispatcher dispatcher = new Dispatcher(EngineOptions.of(10, 4, 3, false), linq, clock, failures -> 100,

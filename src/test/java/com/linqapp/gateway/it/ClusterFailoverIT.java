@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.linqapp.gateway.it.support.GatewayProcesses;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
+import com.linqapp.gateway.support.GatewayHarness;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,13 +60,13 @@ class ClusterFailoverIT {
     sim.simulator.failNext(Fault.rateLimited(PAUSE_SECONDS), 1);
     List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
     calls.add(cluster.check(1, GatewayProcesses.KEY, GatewayProcesses.phones(19, 1).get(0), 45_000));
-    cluster.eventually(Duration.ofSeconds(20), "the survivor holds the owner's pause",
+    GatewayHarness.eventually(Duration.ofSeconds(20), "the survivor holds the owner's pause",
         () -> cluster.status(1).getLong("pausedMillis") > 0);
     // Load on the survivor: forwarded to the paused owner, which queues it
     for (String phone : GatewayProcesses.phones(20, 150)) {
       calls.add(cluster.check(1, GatewayProcesses.KEY, phone, 45_000));
     }
-    cluster.eventually(Duration.ofSeconds(20), "the owner holds the survivor's checks",
+    GatewayHarness.eventually(Duration.ofSeconds(20), "the owner holds the survivor's checks",
         () -> cluster.status(0).getInteger("queued") >= 100);
     cluster.process(0).kill();
 

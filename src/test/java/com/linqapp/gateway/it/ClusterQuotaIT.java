@@ -11,6 +11,7 @@ import com.linqapp.gateway.it.support.GatewayProcesses;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.support.ForeignApplication;
+import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -91,7 +92,7 @@ class ClusterQuotaIT {
 
     Vertx consumer = ForeignApplication.join(cluster.name(), cluster.sparePort(0), cluster.memberPorts());
     try {
-      cluster.eventually(Duration.ofSeconds(30), "three members", () ->
+      GatewayHarness.eventually(Duration.ofSeconds(30), "three members", () ->
           cluster.clusterStatus(0).getInteger("members") == 3 && cluster.clusterStatus(1).getInteger("members") == 3);
       for (int gateway = 0; gateway < 2; gateway++) {
         JsonObject status = cluster.clusterStatus(gateway);
@@ -114,7 +115,7 @@ class ClusterQuotaIT {
       Sim.await(consumer.close());
     }
 
-    cluster.eventually(Duration.ofSeconds(30), "the consumer application left", () ->
+    GatewayHarness.eventually(Duration.ofSeconds(30), "the consumer application left", () ->
         cluster.clusterStatus(0).getInteger("members") == 2 && cluster.clusterStatus(1).getInteger("members") == 2);
     assertThat(cluster.clusterStatus(1).getString("owner")).isEqualTo(before.getString("owner"));
     allOk(cluster.checks(1, GatewayProcesses.KEY, GatewayProcesses.phones(3, 40), 30_000));
@@ -153,7 +154,7 @@ class ClusterQuotaIT {
         cluster.memberPorts());
     try {
       HazelcastInstance hazelcast = member.hazelcast();
-      cluster.eventually(Duration.ofSeconds(30), "partitions settled on three members", () ->
+      GatewayHarness.eventually(Duration.ofSeconds(30), "partitions settled on three members", () ->
           hazelcast.getCluster().getMembers().size() == 3 && hazelcast.getPartitionService().isClusterSafe());
       List<String> phones = GatewayProcesses.phones(5, 40);
       long held = phones.stream().filter(phone -> hazelcast.getPartitionService()

@@ -1,6 +1,7 @@
 package com.linqapp.gateway.it.support;
 
 import com.linqapp.gateway.sim.LinqSimulator;
+import com.linqapp.gateway.support.GatewayHarness;
 import com.linqapp.gateway.support.PrometheusText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -65,7 +66,7 @@ public final class GatewayProcesses implements AutoCloseable {
     for (int i = 1; i < gateways; i++) {
       cluster.processes.get(i).awaitReady(cluster.http(i), Duration.ofSeconds(90));
     }
-    cluster.eventually(Duration.ofSeconds(30), "every gateway sees " + gateways + " gateways", () ->
+    GatewayHarness.eventually(Duration.ofSeconds(30), "every gateway sees " + gateways + " gateways", () ->
         cluster.allAgree(gateways));
     return cluster;
   }
@@ -187,7 +188,8 @@ public final class GatewayProcesses implements AutoCloseable {
 
   /** Waits until the live gateways all see {@code gateways} gateways and agree on the owner. */
   public void awaitAgreement(int gateways, Duration within) {
-    eventually(within, "the gateways agree on " + gateways + " gateways and their owner", () -> allAgree(gateways));
+    GatewayHarness.eventually(within, "the gateways agree on " + gateways + " gateways and their owner",
+        () -> allAgree(gateways));
   }
 
   /** A series of the gateway's {@code /metrics}, 0 when absent. */
@@ -227,22 +229,6 @@ public final class GatewayProcesses implements AutoCloseable {
     List<CompletableFuture<HttpResponse<String>>> calls = addresses.stream()
         .map(address -> check(gateway, key, address, timeoutMillis)).toList();
     return calls.stream().map(CompletableFuture::join).toList();
-  }
-
-  /** Polls {@code condition} every 100 ms. */
-  public void eventually(Duration within, String what, java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + within + ": " + what);
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
   }
 
   /** {@code count} distinct valid US numbers of block {@code block}. */
