@@ -31,6 +31,9 @@ public final class ForeignApplication {
     Config config = new Config();
     config.setClusterName(name);
     config.setProperty("hazelcast.phone.home.enabled", "false");
+    // as the README asks of consumer applications: the gateways call a member dead after 5 s without a
+    // heartbeat, and Hazelcast's default is one every 5 s
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
