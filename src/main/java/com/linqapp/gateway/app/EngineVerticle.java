@@ -7,6 +7,7 @@ import com.linqapp.gateway.check.AddressRule;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.cluster.ClusterQuota;
+import com.linqapp.gateway.cluster.PauseAnnouncements;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.engine.BackoffPolicy;
 import com.linqapp.gateway.engine.CheckService;
@@ -25,14 +26,17 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.function.LongSupplier;
+import java.util.function.Consumer;
 
 /**
  * The engine's composition root: builds the {@link Dispatcher} and what it decides with from the
- * configuration, and serves it on the event bus ({@link CheckConsumer}). One instance: all dispatch
- * state lives on its event loop. Lifecycle and wiring only.
+ * configuration, and serves it on the event bus ({@link CheckConsumer}). In a cluster, checks go through
+ * the {@link ClusterQuota}'s dispatch (to whichever gateway sends for the cluster), and this gateway also
+ * takes the checks other gateways forward to it. One instance: all dispatch state lives on its event loop.
+ * Lifecycle and wiring only.
  */
 public final class EngineVerticle extends VerticleBase {
 
@@ -41,12 +45,14 @@ public final class EngineVerticle extends VerticleBase {
   private final ResultCache cache;
   private final GatewayMetrics metrics;
   private final ClusterNode cluster;
-  private final LongSupplier wallClock;
+  private final Clocks clocks;
+  private Scheduler scheduler;
   private ClusterQuota clusterQuota;
   private LinqClient linq;
   private Dispatcher dispatcher;
   private CheckConsumer consumer;
   private boolean shuttingDown;
+  private CheckConsumer forwarded;
   private boolean draining;
 
   /**
@@ -54,16 +60,16 @@ public final class EngineVerticle extends VerticleBase {
    * @param cache   the answer cache, shared with the HTTP adapter
    * @param metrics where the engine's events are counted
    * @param cluster this node's cluster membership, or {@code null} when standalone
-   * @param wallClock milliseconds since the epoch: the daily budgets' UTC day
+   * @param clocks  the engine's clock and the wall clock
    */
   public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
-                        ClusterNode cluster, LongSupplier wallClock) {
+                        ClusterNode cluster, Clocks clocks) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
     this.cluster = cluster;
-    this.wallClock = wallClock;
+    this.clocks = clocks;
   }
 
   /** Deployment options for the single engine instance. */
@@ -81,31 +87,46 @@ public final class EngineVerticle extends VerticleBase {
         .setIdleTimeoutMillis(config.idleTimeoutMillis())
         .setRequestTimeoutMillis(config.requestTimeoutMillis())
         .setHopId(hopId));
-    Scheduler scheduler = Scheduler.of(vertx);
+    scheduler = Scheduler.of(vertx, clocks.monotonicMillis());
     Random random = new Random();
     EngineOptions options = EngineOptions.of(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
         "line".equals(config.rateLimitScope()));
     ClientBudgets budgets = new ClientBudgets(config.clientDailyBudgets());
-    clusterQuota = cluster == null ? null : new ClusterQuota(cluster, context, scheduler);
+    PauseAnnouncements pauses = cluster == null ? null : new PauseAnnouncements(cluster, scheduler);
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, random::nextDouble),
-        pacers(), listener(), request -> budgets.tryConsume(request.client(), wallClock.getAsLong()));
-    CheckService checks = new CheckService(cache, dispatcher, scheduler);
+        pacers(), listener(pauses), request -> budgets.tryConsume(request.client(), clocks.epochMillis().getAsLong()));
+    CheckService local = new CheckService(cache, dispatcher, scheduler);
     dispatcher.verifyCredentials();
-
-    consumer = new CheckConsumer(vertx, new AddressRule(config.defaultRegion()), scheduler::now,
-        config.defaultTimeoutMillis(), checks::check, dispatcher::cancel, result -> metrics.onResult(result.source()));
+    AddressRule rule = new AddressRule(config.defaultRegion());
+    List<Future<?>> ready = new ArrayList<>();
+    CheckService checks = local;
+    Consumer<String> cancel = dispatcher::cancel;
+    if (cluster != null) {
+      clusterQuota = new ClusterQuota(cluster, context, scheduler, clocks.epochMillis(), dispatcher, local, budgets,
+          pauses, config.defaultTimeoutMillis());
+      checks = new CheckService(cache, clusterQuota.dispatch(), scheduler);
+      cancel = clusterQuota::cancel;
+      // Checks other gateways forward while this one sends for the cluster; their own consumer counted them.
+      forwarded = new CheckConsumer(vertx, clusterQuota.endpoint(), rule, scheduler::now, config.defaultTimeoutMillis(),
+          clusterQuota::serveForwarded, dispatcher::cancel, result -> { });
+      ready.add(forwarded.ready());
+      ready.add(clusterQuota.start());
+    }
+    consumer = new CheckConsumer(vertx, CapabilityBus.PUBLIC, rule, scheduler::now, config.defaultTimeoutMillis(),
+        checks::check, cancel, result -> metrics.onResult(result.source()));
     MessageConsumer<JsonObject> statusConsumer = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
-    Future<Void> quota = clusterQuota == null ? Future.succeededFuture() : clusterQuota.attach(dispatcher);
-    return Future.all(List.of(consumer.ready(), statusConsumer.completion(), quota));
+    ready.add(consumer.ready());
+    ready.add(statusConsumer.completion());
+    return Future.all(ready);
   }
 
-  /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other nodes. */
-  private DispatchListener listener() {
+  /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other gateways. */
+  private DispatchListener listener(PauseAnnouncements pauses) {
     DispatchListener local = DispatchListener.all(DispatchListener.answers(cache::put), metrics);
-    return clusterQuota == null ? local : DispatchListener.all(local, clusterQuota);
+    return pauses == null ? local : DispatchListener.all(local, pauses);
   }
 
   /**
@@ -132,8 +153,8 @@ public final class EngineVerticle extends VerticleBase {
         .put("window", dispatcher.window())
         .put("rate", Double.isInfinite(dispatcher.rate()) ? null : dispatcher.rate())
         .put("pacing", dispatcher.pacing().label())
-        .put(CapabilityBus.STATUS_CLUSTER, clusterQuota == null ? null
-            : new JsonObject().put("active", clusterQuota.active()).put("members", clusterQuota.members()));
+        .put("pausedMillis", Math.max(0, dispatcher.pausedUntil(scheduler.now()) - scheduler.now()))
+        .put(CapabilityBus.STATUS_CLUSTER, clusterQuota == null ? null : clusterQuota.status());
   }
 
   /** Readiness goes down (load balancers stop sending here) while checks are still served as usual. */
@@ -148,7 +169,9 @@ public final class EngineVerticle extends VerticleBase {
 
   /**
    * Stops accepting checks and answers everything accepted: in flight and queued checks carry on for
-   * the grace period, and what is left then is answered 503/9002.
+   * the grace period, and what is left then is answered 503/9002. In a cluster the gateway first hands
+   * over to the next one: if it was sending for the cluster, its checks not yet sent are asked of the next
+   * owner, as are its own callers' checks from then on.
    *
    * @return completes when every accepted check has its answer
    */
@@ -158,11 +181,22 @@ public final class EngineVerticle extends VerticleBase {
       shuttingDown = true;
       draining = true;
       CheckException refusal = CheckException.shuttingDown(1);
-      long timer = vertx.setTimer(Math.max(1, graceMillis), id -> dispatcher.failUnanswered(refusal));
-      Future<Void> replied = consumer.stop();
+      long timer = vertx.setTimer(Math.max(1, graceMillis), id -> {
+        dispatcher.failUnanswered(refusal);
+        if (clusterQuota != null) {
+          clusterQuota.close(refusal);
+        }
+      });
+      Future<Void> answered = dispatcher.drain(refusal);
+      Future<Void> handedOver = clusterQuota == null ? Future.succeededFuture() : clusterQuota.leave();
       // Drained when every caller has its reply, not only its answer: an answer may still be on its way
       // to the shared cache (at most a second) before it is replied.
-      dispatcher.drain(refusal).compose(answered -> replied).onComplete(done -> {
+      Future<Void> replied = consumer.stop();
+      // The forwarded checks' endpoint stays registered: once this gateway no longer owns, it refuses them
+      // (503/9002) and their gateways ask the next owner, where an unregistered one would drop them unanswered.
+      Future<Void> forwardedReplied = forwarded == null ? Future.succeededFuture()
+          : handedOver.compose(done -> forwarded.replied());
+      Future.join(answered, replied, forwardedReplied).onComplete(done -> {
         vertx.cancelTimer(timer);
         drained.complete();
       });

@@ -16,7 +16,6 @@ import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * A running gateway: the engine, and (for {@code serve}) the HTTP adapter on every core. Used by the
@@ -53,13 +52,13 @@ public final class Gateway {
 
   /**
    * Starts the engine and the HTTP adapter as one node of a cluster: the answer cache is shared by
-   * the nodes and the quota split between them.
+   * the nodes, and one of them sends to Linq for all ({@link com.linqapp.gateway.cluster.ClusterQuota}).
    *
    * @param cluster this node's membership, or {@code null} when standalone
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster) {
-    return serve(vertx, config, metrics, cluster, JobRunnerOptions.defaults(), System::currentTimeMillis);
+    return serve(vertx, config, metrics, cluster, JobRunnerOptions.defaults(), Clocks.system());
   }
 
   /**
@@ -67,15 +66,15 @@ public final class Gateway {
    * clustered gateway with the file store, jobs are not available and their routes say so).
    *
    * @param jobOptions how the job runner works (tests shorten its timings)
-   * @param wallClock milliseconds since the epoch: the answer cache's freshness and {@code Age}, and the
-   *     UTC day of the daily budgets, follow it, so a test moves time instead of sleeping through it
+   * @param clocks the engine's clock and the wall clock (the answer cache's freshness and {@code Age}, the
+   *     UTC day of the daily budgets), so a test moves time instead of sleeping through it
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
-                                      ClusterNode cluster, JobRunnerOptions jobOptions, LongSupplier wallClock) {
+                                      ClusterNode cluster, JobRunnerOptions jobOptions, Clocks clocks) {
     String hopId = UUID.randomUUID().toString();
-    ResultCache cache = cache(config, cluster, wallClock);
+    ResultCache cache = cache(config, cluster, metrics, clocks);
     boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster, wallClock).compose(gateway -> {
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster, clocks).compose(gateway -> {
       Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
           : Future.succeededFuture();
       return store.compose(jobStore -> gateway.runJobs(jobStore, config, metrics, jobOptions)
@@ -97,24 +96,24 @@ public final class Gateway {
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    LongSupplier wallClock = System::currentTimeMillis;
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, wallClock), metrics, null,
-        wallClock);
+    Clocks clocks = Clocks.system();
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, metrics, clocks), metrics, null,
+        clocks);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics, ClusterNode cluster, LongSupplier wallClock) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, wallClock);
+                                            GatewayMetrics metrics, ClusterNode cluster, Clocks clocks) {
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, clocks);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id, new DrainSwitch()));
   }
 
-  private static ResultCache cache(GatewayConfig config, ClusterNode cluster, LongSupplier wallClock) {
+  private static ResultCache cache(GatewayConfig config, ClusterNode cluster, GatewayMetrics metrics, Clocks clocks) {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
     ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
-        wallClock);
-    return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);
+        clocks.epochMillis());
+    return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention, metrics::onSharedCacheFault);
   }
 
   /**

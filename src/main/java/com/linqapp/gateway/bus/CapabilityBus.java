@@ -18,8 +18,24 @@ public final class CapabilityBus {
   public static final String STATUS_DRAINING = "draining";
   /** Status field: whether the node is going away (SIGTERM): not ready, still serving until it drains. */
   public static final String STATUS_SHUTTING_DOWN = "shuttingDown";
-  /** Status field: {@code {"active", "members"}} in a cluster, absent when standalone. */
+  /**
+   * Status field, in a cluster only: {@code {"active", "members", "gateways", "owner", "owns"}} (the owner is
+   * the address of the gateway that sends to Linq for the cluster; {@code owns}, whether it is this one).
+   */
   public static final String STATUS_CLUSTER = "cluster";
+
+  /**
+   * Where an engine takes checks and their cancellations: {@link #PUBLIC} for any application, or a
+   * cluster's dispatch endpoint for checks forwarded between gateways.
+   *
+   * @param checks  request/reply checks, the {@code capability.check} format
+   * @param cancels {@code {"request_id": …}}: withdraw that request's checks not sent yet
+   */
+  public record Endpoint(String checks, String cancels) {
+  }
+
+  /** {@link #CHECK} and {@link #CANCEL}. */
+  public static final Endpoint PUBLIC = new Endpoint(CHECK, CANCEL);
 
   /** Message header carrying the request id. */
   public static final String REQUEST_ID_HEADER = "x-request-id";

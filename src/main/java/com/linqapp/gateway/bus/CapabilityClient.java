@@ -27,13 +27,21 @@ public final class CapabilityClient {
   static final long ANSWER_GRACE_MILLIS = 500;
 
   private final Vertx vertx;
+  private final CapabilityBus.Endpoint endpoint;
   private final long defaultTimeoutMillis;
   private final boolean localOnly;
+  /** Whether part of the deadline is kept to ask another node (else the bus waits this margin past it). */
+  private final boolean keepsReserve;
+  private final long marginMillis;
 
-  private CapabilityClient(Vertx vertx, long defaultTimeoutMillis, boolean localOnly) {
+  private CapabilityClient(Vertx vertx, CapabilityBus.Endpoint endpoint, long defaultTimeoutMillis, boolean localOnly,
+                           boolean keepsReserve, long marginMillis) {
     this.vertx = vertx;
+    this.endpoint = endpoint;
     this.defaultTimeoutMillis = defaultTimeoutMillis;
     this.localOnly = localOnly;
+    this.keepsReserve = keepsReserve;
+    this.marginMillis = marginMillis;
   }
 
   /**
@@ -41,12 +49,22 @@ public final class CapabilityClient {
    *                             {@code GATEWAY_DEFAULT_TIMEOUT_MS}), to size the send timeout
    */
   public static CapabilityClient create(Vertx vertx, long defaultTimeoutMillis) {
-    return new CapabilityClient(vertx, defaultTimeoutMillis, false);
+    return new CapabilityClient(vertx, CapabilityBus.PUBLIC, defaultTimeoutMillis, false, true, ANSWER_GRACE_MILLIS);
   }
 
   /** A client that always delivers to this JVM's engine: what the gateway's own adapters use. */
   public static CapabilityClient local(Vertx vertx, long defaultTimeoutMillis) {
-    return new CapabilityClient(vertx, defaultTimeoutMillis, true);
+    return new CapabilityClient(vertx, CapabilityBus.PUBLIC, defaultTimeoutMillis, true, false,
+        SEND_TIMEOUT_MARGIN_MILLIS);
+  }
+
+  /**
+   * A client of one engine's {@code endpoint}, anywhere in the cluster, asked once (no reserve kept): a
+   * gateway forwarding a check to the one that sends for the cluster. The bus waits a short grace past the
+   * check's deadline, less than the margin the forwarding gateway's own caller allows.
+   */
+  public static CapabilityClient direct(Vertx vertx, CapabilityBus.Endpoint endpoint, long defaultTimeoutMillis) {
+    return new CapabilityClient(vertx, endpoint, defaultTimeoutMillis, false, false, ANSWER_GRACE_MILLIS);
   }
 
   public Future<CheckResult> check(CheckQuery query) {
@@ -66,15 +84,15 @@ public final class CapabilityClient {
    */
   public Future<CheckResult> check(CheckQuery query, String requestId, String client, String group) {
     long timeout = query.timeoutMillis() == null ? defaultTimeoutMillis : query.timeoutMillis();
-    if (localOnly) {
-      return typed(send(query, timeout + SEND_TIMEOUT_MARGIN_MILLIS, requestId, client, group));
+    if (!keepsReserve) {
+      return typed(send(query, timeout + marginMillis, requestId, client, group));
     }
     // In a cluster the engine that took the check may die with it. It would have answered by its
     // deadline, so ask for a shorter one and keep the rest of the caller's to ask another node.
     long reserve = Math.min(MAX_RESERVE_MILLIS, timeout / 4);
     long firstTimeout = Math.max(1, timeout - reserve);
     long giveUpAt = System.nanoTime() + timeout * 1_000_000;
-    return typed(send(query.withTimeout(firstTimeout), firstTimeout + ANSWER_GRACE_MILLIS, requestId, client, group)
+    return typed(send(query.withTimeout(firstTimeout), firstTimeout + marginMillis, requestId, client, group)
         .recover(failure -> {
           long remaining = (giveUpAt - System.nanoTime()) / 1_000_000;
           if (!nodeMayBeGone(failure) || remaining <= ANSWER_GRACE_MILLIS) {
@@ -89,7 +107,7 @@ public final class CapabilityClient {
    * are answered 499/9008 and they cost no quota. For a caller that went away (a batch's client).
    */
   public void cancel(String requestId) {
-    vertx.eventBus().publish(CapabilityBus.CANCEL, new JsonObject().put("request_id", requestId),
+    vertx.eventBus().publish(endpoint.cancels(), new JsonObject().put("request_id", requestId),
         new DeliveryOptions().setLocalOnly(localOnly));
   }
 
@@ -115,7 +133,7 @@ public final class CapabilityClient {
     if (group != null) {
       delivery.addHeader(CapabilityBus.GROUP_HEADER, group);
     }
-    return vertx.eventBus().<JsonObject>request(CapabilityBus.CHECK, query.toJson(), delivery)
+    return vertx.eventBus().<JsonObject>request(endpoint.checks(), query.toJson(), delivery)
         .map(CapabilityClient::toResult);
   }
 

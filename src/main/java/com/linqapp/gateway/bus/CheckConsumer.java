@@ -21,7 +21,8 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
- * The engine's side of {@code capability.check} and {@code capability.cancel}: each request is parsed
+ * The engine's side of {@code capability.check} and {@code capability.cancel} (or of another
+ * {@link CapabilityBus.Endpoint} in the same format): each request is parsed
  * (the bus is a trust boundary: any clustered application may send, so bodies are validated as HTTP
  * bodies are), handed to the engine, and replied to with the result or Linq's envelope. It counts the
  * checks taken and not yet replied to, so a drain ends only when every caller has its reply.
@@ -44,14 +45,15 @@ public final class CheckConsumer {
   /**
    * Registers the consumers on the calling verticle's context.
    *
+   * @param endpoint    the addresses to take checks and cancellations on
    * @param rule        Linq's address rule, with the gateway's region
-   *
    * @param engineClock the engine's clock, for each check's absolute deadline
    * @param engine      answers a validated check
    * @param cancel      withdraws the checks of a request id whose caller went away
    * @param onResult    sees every result replied (metrics)
    */
-  public CheckConsumer(Vertx vertx, AddressRule rule, LongSupplier engineClock, long defaultTimeoutMillis,
+  public CheckConsumer(Vertx vertx, CapabilityBus.Endpoint endpoint, AddressRule rule, LongSupplier engineClock,
+                       long defaultTimeoutMillis,
                        Function<CheckRequest, Future<CheckResult>> engine, Consumer<String> cancel,
                        Consumer<CheckResult> onResult) {
     this.rule = rule;
@@ -59,8 +61,8 @@ public final class CheckConsumer {
     this.defaultTimeoutMillis = defaultTimeoutMillis;
     this.engine = engine;
     this.onResult = onResult;
-    this.checks = vertx.eventBus().consumer(CapabilityBus.CHECK, this::onCheck);
-    this.cancels = vertx.eventBus().consumer(CapabilityBus.CANCEL,
+    this.checks = vertx.eventBus().consumer(endpoint.checks(), this::onCheck);
+    this.cancels = vertx.eventBus().consumer(endpoint.cancels(),
         message -> cancel.accept(message.body().getString("request_id", "")));
   }
 
@@ -117,7 +119,16 @@ public final class CheckConsumer {
    */
   public Future<Void> stop() {
     checks.unregister();
-    if (allReplied == null) {
+    return replied();
+  }
+
+  /**
+   * Completes when no check taken is waiting for its reply (at once if none is), while checks are still
+   * taken: for an endpoint that must stay registered to refuse what it no longer serves, since a check sent
+   * to an unregistered consumer another node still believes in is dropped without an answer.
+   */
+  public Future<Void> replied() {
+    if (allReplied == null || allReplied.future().isComplete()) {
       allReplied = Promise.promise();
       if (unreplied == 0) {
         allReplied.complete();

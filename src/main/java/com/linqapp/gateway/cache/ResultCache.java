@@ -29,6 +29,15 @@ public interface ResultCache {
   /** The entry, fresh or not (the caller judges with {@link CachedAnswer#freshFor}); {@code null} if none. */
   Future<CachedAnswer> get(CheckKey key);
 
+  /**
+   * {@link #get(CheckKey)} within {@code maxWaitMillis}: a store that cannot answer by then (a shared one,
+   * slow or unreachable) answers {@code null}, a miss, rather than hold the caller back; 0 asks only what
+   * this process holds, at once. Never fails.
+   */
+  default Future<CachedAnswer> get(CheckKey key, long maxWaitMillis) {
+    return get(key);
+  }
+
   /** Stores a Linq answer fetched now. */
   Future<Void> put(CheckKey key, CheckAnswer answer);
 

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
@@ -7,6 +8,7 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.XmlConfigBuilder;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
 import com.linqapp.gateway.config.ClusterOptions;
 import com.linqapp.gateway.config.ClusterOptions.Discovery;
 import com.linqapp.gateway.config.ConfigException;
@@ -28,12 +30,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * This gateway's membership of a Vert.x cluster on Hazelcast: how it joins and what the gateway needs to
- * know of it afterwards (members, health).
+ * know of it afterwards (members, the gateways among them, health).
  *
  * <p>Joining follows {@link Discovery}. With {@code tcp} and {@code kubernetes}, {@code conf/hazelcast.xml}
  * (or the jar's copy) holds the rest and the gateway's settings override its name, bind address and port,
@@ -41,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * DNS. With {@code config} the user's Hazelcast file is taken as it is, and the gateway adds only what it
  * must, logging each change. The event bus binds to the cluster's address unless told otherwise, with
  * optional mutual TLS.
+ *
+ * <p>A gateway joins with the member attribute {@value #GATEWAY_ATTRIBUTE} set to an id of its own; other
+ * Vert.x applications that join to use {@code capability.check} have none, so the gateways can tell
+ * themselves apart from them without any registration.
  */
 public final class ClusterNode {
 
@@ -50,14 +57,19 @@ public final class ClusterNode {
   private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
   private static final String SHUTDOWN_HOOK = "hazelcast.shutdownhook.enabled";
 
+  /** The Hazelcast member attribute only gateways set: its value is the gateway's id. */
+  public static final String GATEWAY_ATTRIBUTE = "linq-gateway";
+
   private final Vertx vertx;
   private final HazelcastClusterManager manager;
   private final String name;
+  private final String gatewayId;
 
-  private ClusterNode(Vertx vertx, HazelcastClusterManager manager, String name) {
+  private ClusterNode(Vertx vertx, HazelcastClusterManager manager, String name, String gatewayId) {
     this.vertx = vertx;
     this.manager = manager;
     this.name = name;
+    this.gatewayId = gatewayId;
   }
 
   /**
@@ -70,14 +82,21 @@ public final class ClusterNode {
     HazelcastSetup setup = hazelcastSetup(cluster);
     log.info("Cluster '{}': {}", setup.config().getClusterName(), setup.summary());
     setup.changes().forEach(change -> log.info("Cluster configuration {}: {}", cluster.configFile(), change));
-    HazelcastClusterManager manager = new HazelcastClusterManager(setup.config());
+    String gatewayId = UUID.randomUUID().toString();
+    HazelcastClusterManager manager = new HazelcastClusterManager(markAsGateway(setup.config(), gatewayId));
     VertxOptions options = new VertxOptions(base).setEventBusOptions(eventBusOptions(cluster, setup.address()));
     VertxBuilder builder = Vertx.builder().with(options).withClusterManager(manager);
     if (metrics != null) {
       builder.withMetrics(metrics);
     }
     return builder.buildClustered()
-        .map(vertx -> new ClusterNode(vertx, manager, setup.config().getClusterName()));
+        .map(vertx -> new ClusterNode(vertx, manager, setup.config().getClusterName(), gatewayId));
+  }
+
+  /** Sets the member attribute that tells gateways from other members, with this gateway's id. */
+  static Config markAsGateway(Config config, String gatewayId) {
+    config.getMemberAttributeConfig().setAttribute(GATEWAY_ATTRIBUTE, gatewayId);
+    return config;
   }
 
   public Vertx vertx() {
@@ -95,6 +114,41 @@ public final class ClusterNode {
 
   public HazelcastInstance hazelcast() {
     return manager.getHazelcastInstance();
+  }
+
+  /** This gateway's id among the gateways (its {@value #GATEWAY_ATTRIBUTE} attribute), stable while it runs. */
+  public String gatewayId() {
+    return gatewayId;
+  }
+
+  /** A gateway of the cluster: its id, and its Hazelcast address for people to read. */
+  public record GatewayMember(String id, String address) {
+  }
+
+  /**
+   * The gateways among the live members, oldest first: Hazelcast lists members in the order they joined,
+   * the same on every member. Empty once this node has left.
+   */
+  public List<GatewayMember> gateways() {
+    if (!active()) {
+      return List.of();
+    }
+    List<GatewayMember> gateways = new ArrayList<>();
+    for (Member member : hazelcast().getCluster().getMembers()) {
+      String id = member.getAttribute(GATEWAY_ATTRIBUTE);
+      if (id != null) {
+        gateways.add(new GatewayMember(id, member.getAddress().getHost() + ":" + member.getAddress().getPort()));
+      }
+    }
+    return gateways;
+  }
+
+  /**
+   * A Hazelcast map, obtained off the event loop: the first use of a map's name creates its proxy on every
+   * member and waits for them, which takes seconds while members join or leave.
+   */
+  public <K, V> Future<IMap<K, V>> map(String name) {
+    return vertx.executeBlocking(() -> hazelcast().<K, V>getMap(name));
   }
 
   /** Live members, this one included (0 once this node has left). */

@@ -10,9 +10,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 
 /**
- * Answers a check from the cache when the caller's freshness allows, else through the dispatcher; a
- * caller who allows {@code max-stale} gets an expired answer instead of waiting out a Linq pause, or
- * instead of an error when Linq is failing.
+ * Answers a check from the cache when the caller's freshness allows, else through the dispatch (this
+ * node's dispatcher, or a cluster's owner); a caller who allows {@code max-stale} gets an expired answer
+ * instead of waiting out a Linq pause, or instead of an error when Linq is failing. A cache that cannot
+ * answer within the check's deadline (a shared one, slow or unreachable) counts as a miss.
  */
 public final class CheckService {
 
@@ -20,10 +21,10 @@ public final class CheckService {
   static final long MAX_WRITE_WAIT_MILLIS = 1_000;
 
   private final ResultCache cache;
-  private final Dispatcher dispatcher;
+  private final Dispatch dispatcher;
   private final Scheduler scheduler;
 
-  public CheckService(ResultCache cache, Dispatcher dispatcher, Scheduler scheduler) {
+  public CheckService(ResultCache cache, Dispatch dispatcher, Scheduler scheduler) {
     this.cache = cache;
     this.dispatcher = dispatcher;
     this.scheduler = scheduler;
@@ -32,9 +33,14 @@ public final class CheckService {
   public Future<CheckResult> check(CheckRequest request) {
     // Looked up again after the HTTP adapter's look-up: the cache may have filled meanwhile, and event-bus
     // callers come here first.
-    return cache.get(request.key()).compose(cached -> {
+    return cache.get(request.key(), request.deadlineMillis() - scheduler.now()).compose(cached ->
+        // A shared look-up takes time, in which an identical check's flight may have brought its answer here
+        // and ended, leaving no flight to join: look again, locally, right before dispatching.
+        fresh(cached, request) ? Future.succeededFuture(cached)
+            : cache.get(request.key(), 0).map(local -> local != null ? local : cached)
+    ).compose(cached -> {
       long now = cache.now();
-      if (cached != null && cached.freshFor(request.freshness(), now)) {
+      if (fresh(cached, request)) {
         return Future.succeededFuture(cached.asResult(Source.HIT, now));
       }
       boolean staleAllowed = cached != null && cached.usableStale(request.freshness(), now);
@@ -45,6 +51,10 @@ public final class CheckService {
       Future<CheckResult> fresh = dispatcher.submit(request).compose(result -> afterWrite(request, result));
       return staleAllowed ? fresh.recover(failure -> staleOr(failure, cached)) : fresh;
     });
+  }
+
+  private boolean fresh(CachedAnswer cached, CheckRequest request) {
+    return cached != null && cached.freshFor(request.freshness(), cache.now());
   }
 
   /**

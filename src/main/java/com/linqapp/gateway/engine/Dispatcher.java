@@ -7,6 +7,7 @@ import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.CheckResult.Source;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.engine.Flight.Waiter;
+import com.linqapp.gateway.engine.pacing.LimitEstimate;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.engine.queue.FairQueue;
 import com.linqapp.gateway.linq.LinqClient;
@@ -17,6 +18,7 @@ import com.linqapp.gateway.log.RequestIdConverter;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +53,7 @@ import org.slf4j.spi.LoggingEventBuilder;
  *
  * <p>Confined to one event loop (the engine verticle's); nothing here is thread-safe, nothing blocks.
  */
-public final class Dispatcher {
+public final class Dispatcher implements Dispatch {
 
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
@@ -99,12 +101,7 @@ public final class Dispatcher {
     }
   }
 
-  /**
-   * Admits a check, joins an identical one already under way, or refuses it at once.
-   *
-   * @return the answer ({@link Source#MISS} for the caller whose check went to Linq,
-   *     {@link Source#COALESCED} for those who joined it), or a {@link CheckException}
-   */
+  @Override
   public Future<CheckResult> submit(CheckRequest request) {
     long now = scheduler.now();
     CheckException refused = refusal != null ? refusal : credentials.rejection();
@@ -396,6 +393,15 @@ public final class Dispatcher {
   }
 
   /**
+   * Answers every check not yet sent with {@code error}; checks in flight go on. For a cluster's owner
+   * handing its work over: its callers ask the next owner.
+   */
+  public void failQueued(CheckException error) {
+    failAll(error, false);
+    reportLoad();
+  }
+
+  /**
    * The callers of {@code requestId} went away: their waiters are answered 499/9008, and flights nobody
    * else waits for are dropped unless already sent (an answer in flight still fills the cache).
    *
@@ -425,7 +431,7 @@ public final class Dispatcher {
     return credentials;
   }
 
-  /** When checks that any line may send can go again: now, or the end of the shortest pause. */
+  @Override
   public long pausedUntil(long now) {
     return budgets.pausedUntil(now);
   }
@@ -446,9 +452,18 @@ public final class Dispatcher {
     pump();
   }
 
-  /** The share of Linq's limit this dispatcher may use (a cluster's split), in (0, 1]. */
-  public void shareRate(double fraction) {
-    budgets.shareRate(fraction);
+  /** What the budgets' pacers have learnt of Linq's limit, by budget: the account, or each line's number. */
+  public Map<String, LimitEstimate> learnt() {
+    return budgets.learnt();
+  }
+
+  /**
+   * This dispatcher starts sending for a cluster after another one stopped: its budgets adopt what that one
+   * learnt ({@link #learnt()}) and start at their steady pace, without a burst.
+   */
+  public void takeOver(Map<String, LimitEstimate> learnt) {
+    budgets.takeOver(learnt, scheduler.now());
+    pump();
   }
 
   /** Requests per second allowed now, summed over the budgets ({@code Infinity} when unpaced). */

@@ -1,6 +1,7 @@
 package com.linqapp.gateway.engine;
 
 import io.vertx.core.Vertx;
+import java.util.function.LongSupplier;
 
 /**
  * The engine's clock and timers in one port, so every time-dependent rule (pauses, backoff,
@@ -18,10 +19,15 @@ public interface Scheduler {
 
   /** Timers on the calling verticle's context; the clock is {@link System#nanoTime()}. */
   static Scheduler of(Vertx vertx) {
+    return of(vertx, () -> System.nanoTime() / 1_000_000);
+  }
+
+  /** Timers on the calling verticle's context; the clock is {@code monotonicMillis}. */
+  static Scheduler of(Vertx vertx, LongSupplier monotonicMillis) {
     return new Scheduler() {
       @Override
       public long now() {
-        return System.nanoTime() / 1_000_000;
+        return monotonicMillis.getAsLong();
       }
 
       @Override

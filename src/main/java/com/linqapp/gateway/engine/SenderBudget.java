@@ -28,6 +28,14 @@ final class SenderBudget {
     this.pinned = pinned;
   }
 
+  /** {@link #name()} of the account's budget. */
+  static final String ACCOUNT = "account";
+
+  /** The budget's name where nodes share what they learnt: the line's number, or {@value #ACCOUNT}. */
+  String name() {
+    return line == null ? ACCOUNT : line;
+  }
+
   /** Earliest time this budget may send: after its pause, at its pace. */
   long readyAt(long now) {
     return Math.max(gate.readyAt(now), pacer.nextSendAt(now));

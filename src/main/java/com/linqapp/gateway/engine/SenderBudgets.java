@@ -3,6 +3,7 @@ package com.linqapp.gateway.engine;
 import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.engine.pacing.LimitEstimate;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.engine.queue.FairQueue;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ final class SenderBudgets {
   private List<SenderBudget> budgets;
   /** Budgets by sender line, including lines only callers have named. */
   private final Map<String, SenderBudget> lines = new HashMap<>();
-  private double share = 1.0;
   private int rotation;
 
   SenderBudgets(EngineOptions options, SendPacer.Factory pacers) {
@@ -48,9 +48,7 @@ final class SenderBudgets {
   }
 
   private SenderBudget newBudget(String line) {
-    SendPacer pacer = pacers.create();
-    pacer.share(share);
-    return new SenderBudget(line, new SendGate(options.maxConcurrency()), pacer, newQueue());
+    return new SenderBudget(line, new SendGate(options.maxConcurrency()), pacers.create(), newQueue());
   }
 
   private SenderBudget line(String number) {
@@ -229,11 +227,30 @@ final class SenderBudgets {
     }
   }
 
-  /** The share of Linq's limit this node may use (a cluster's split), in (0, 1]. */
-  void shareRate(double fraction) {
-    share = fraction;
+  /** What each budget's pacer has learnt of Linq's limit, by {@link SenderBudget#name()}. */
+  Map<String, LimitEstimate> learnt() {
+    Map<String, LimitEstimate> learnt = new HashMap<>();
     for (SenderBudget budget : all()) {
-      budget.pacer.share(fraction);
+      LimitEstimate state = budget.pacer.learnt();
+      if (state != null) {
+        learnt.put(budget.name(), state);
+      }
+    }
+    return learnt;
+  }
+
+  /**
+   * Sending starts here after it stopped elsewhere (a cluster's previous owner): each budget adopts what was
+   * learnt for it (lines this node does not know yet start afresh), and every budget starts at its steady
+   * pace, without a burst, since Linq's bucket may be as empty as the previous sender left it.
+   */
+  void takeOver(Map<String, LimitEstimate> learnt, long now) {
+    for (SenderBudget budget : all()) {
+      LimitEstimate state = learnt.get(budget.name());
+      if (state != null) {
+        budget.pacer.adopt(state, now);
+      }
+      budget.pacer.onPauseEnd(now);
     }
   }
 

@@ -198,6 +198,16 @@ public final class GatewayMetrics implements DispatchListener, JobsListener {
     results.get(source).increment();
   }
 
+  /**
+   * A shared-cache operation that failed or did not answer in time; the check went on without it.
+   *
+   * @param operation {@code read} or {@code write}
+   * @param cause     {@code error} or {@code timeout}
+   */
+  public void onSharedCacheFault(String operation, String cause) {
+    registry.counter("gateway_shared_cache_faults", "operation", operation, "cause", cause).increment();
+  }
+
   /** A client request: route template, HTTP status, client name and how long it took to answer. */
   public void onClientRequest(String route, int status, String client, long nanos) {
     clientLatency.computeIfAbsent(route, key -> Timer.builder("gateway_client_request_duration")

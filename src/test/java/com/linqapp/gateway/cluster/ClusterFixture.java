@@ -3,15 +3,18 @@ package com.linqapp.gateway.cluster;
 import static com.linqapp.gateway.support.Await.await;
 import static com.linqapp.gateway.support.Await.until;
 
-import com.hazelcast.config.Config;
+import com.linqapp.gateway.app.Clocks;
+import com.linqapp.gateway.jobs.JobRunnerOptions;
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.support.ForeignApplication;
 import com.linqapp.gateway.support.GatewayHarness;
 import com.linqapp.gateway.support.Ports;
+import com.linqapp.gateway.support.PrometheusText;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -21,7 +24,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -96,8 +98,13 @@ final class ClusterFixture {
 
   /** Joins as the CLI's {@code serve} does, then serves. */
   static Future<Node> start(GatewayConfig config) {
+    return start(config, Clocks.system());
+  }
+
+  /** Joins as the CLI's {@code serve} does, then serves on {@code clocks}. */
+  static Future<Node> start(GatewayConfig config, Clocks clocks) {
     return ClusterNode.join(config.clusterOptions(), new VertxOptions(), null)
-        .compose(node -> Gateway.serve(node.vertx(), config, GatewayMetrics.create(), node)
+        .compose(node -> Gateway.serve(node.vertx(), config, GatewayMetrics.create(), node, JobRunnerOptions.defaults(), clocks)
             .map(gateway -> new Node(node, gateway, config)));
   }
 
@@ -134,6 +141,26 @@ final class ClusterFixture {
     }
   }
 
+  /** One series of the node's {@code /metrics}, 0 when absent. */
+  static double metric(WebClient web, Node node, String series) {
+    return PrometheusText.valueOrZero(get(web, node.httpPort(), "/metrics").bodyAsString(), series);
+  }
+
+  /** Requests the node sent to Linq that Linq answered. */
+  static double upstreamAnswers(WebClient web, Node node) {
+    return metric(web, node, "linq_requests_total{outcome=\"answer\"}");
+  }
+
+  /** The node's engine status (the engine check's data in {@code /health}). */
+  static JsonObject status(WebClient web, Node node) {
+    return engineData(get(web, node.httpPort(), "/health"));
+  }
+
+  /** Whether the node sends to Linq for the cluster, as its {@code /health} says. */
+  static boolean owns(WebClient web, Node node) {
+    return engineData(get(web, node.httpPort(), "/health")).getJsonObject("cluster").getBoolean("owns");
+  }
+
   /** Two nodes of a new cluster, and its member ports (with {@code spare} more for members started later). */
   record Pair(String name, List<Integer> ports, Node a, Node b) {
   }
@@ -152,16 +179,7 @@ final class ClusterFixture {
    * the cluster's name, its own port, the TCP/IP members and multicast off.
    */
   static Vertx foreign(String name, int port, List<Integer> memberPorts) {
-    Config config = new Config();
-    config.setClusterName(name);
-    config.setProperty("hazelcast.phone.home.enabled", "false");
-    config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
-    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-    config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
-    config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
-    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true)
-        .setMembers(memberPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-    return await(Vertx.builder().withClusterManager(new HazelcastClusterManager(config)).buildClustered());
+    return ForeignApplication.join(name, port, memberPorts);
   }
 
   static WebClient web(Vertx vertx) {
@@ -208,6 +226,17 @@ final class ClusterFixture {
     } catch (Exception ignored) {
       // closing already, or gone
     }
+  }
+
+  /** Closes the nodes (in the order given), then the test's web client and its Vert.x; never throws. */
+  static void closeAll(WebClient web, Vertx clientVertx, Node... nodes) {
+    for (Node node : nodes) {
+      close(node);
+    }
+    if (web != null) {
+      web.close();
+    }
+    close(clientVertx);
   }
 
   static void close(Vertx vertx) {

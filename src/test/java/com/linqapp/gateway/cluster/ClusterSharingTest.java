@@ -16,6 +16,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -136,19 +137,24 @@ class ClusterSharingTest {
   }
 
   @Test
-  @DisplayName("/health and /health/ready show the cluster (active, members) and each node's share of the rate")
+  @DisplayName("/health shows the cluster: three members, two gateways, one owner both agree on; each paces at the whole limit")
   void healthShowsCluster() {
+    List<JsonObject> clusters = new ArrayList<>();
     for (ClusterFixture.Node node : List.of(a, b)) {
       HttpResponse<Buffer> ready = ClusterFixture.get(web, node.httpPort(), "/health/ready");
       assertThat(ready.statusCode()).isEqualTo(200);
       JsonObject cluster = ClusterFixture.engineData(ready).getJsonObject("cluster");
       assertThat(cluster.getBoolean("active")).isTrue();
       assertThat(cluster.getInteger("members")).isEqualTo(3);
+      assertThat(cluster.getInteger("gateways")).as("the foreign application is no gateway").isEqualTo(2);
+      clusters.add(cluster);
       HttpResponse<Buffer> health = ClusterFixture.get(web, node.httpPort(), "/health");
       assertThat(health.statusCode()).isEqualTo(200);
-      // 40/s split over three members (the foreign application counts as one)
-      assertThat(ClusterFixture.engineData(health).getDouble("rate")).isCloseTo(40.0 / 3, org.assertj.core.data.Offset.offset(0.01));
+      // the whole 40/s, not a share: only the owner sends, and it may use all of it
+      assertThat(ClusterFixture.engineData(health).getDouble("rate")).isEqualTo(40.0);
     }
+    assertThat(clusters.get(0).getString("owner")).isNotNull().isEqualTo(clusters.get(1).getString("owner"));
+    assertThat(clusters.stream().filter(c -> c.getBoolean("owns")).count()).isEqualTo(1);
   }
 
   @Test

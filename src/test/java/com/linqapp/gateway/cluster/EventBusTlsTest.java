@@ -1,12 +1,14 @@
 package com.linqapp.gateway.cluster;
 
 import static com.linqapp.gateway.support.Await.await;
+import static com.linqapp.gateway.support.Await.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -61,31 +63,40 @@ class EventBusTlsTest {
     LinqSimulator sim = await(LinqSimulator.start(simVertx, new SimulatorOptions()));
     String name = ClusterFixture.uniqueName(EventBusTlsTest.class);
     List<Integer> ports = ClusterFixture.ports(2);
-    int busPortA = ClusterFixture.ports(1).get(0);
+    List<Integer> busPorts = ClusterFixture.ports(2);
     JsonObject tls = new JsonObject()
         .put("GATEWAY_EVENTBUS_TLS_KEY_STORE", store.toString())
         .put("GATEWAY_EVENTBUS_TLS_KEY_STORE_PASSWORD", PASSWORD)
         .put("GATEWAY_EVENTBUS_TLS_TRUST_STORE", store.toString())
         .put("GATEWAY_EVENTBUS_TLS_TRUST_STORE_PASSWORD", PASSWORD);
     List<ClusterFixture.Node> nodes = ClusterFixture.startAll(List.of(
-        ClusterFixture.config(name, ports.get(0), ports, sim, tls.copy().put("GATEWAY_EVENTBUS_PORT", busPortA)),
-        ClusterFixture.config(name, ports.get(1), ports, sim, tls)));
+        ClusterFixture.config(name, ports.get(0), ports, sim, tls.copy().put("GATEWAY_EVENTBUS_PORT", busPorts.get(0))),
+        ClusterFixture.config(name, ports.get(1), ports, sim, tls.copy().put("GATEWAY_EVENTBUS_PORT", busPorts.get(1)))));
     a = nodes.get(0);
     b = nodes.get(1);
     assertThat(a.config().clusterOptions().tls()).isTrue();
+    WebClient web = ClusterFixture.web(simVertx);
+    until("both gateways see each other", () ->
+        ClusterFixture.status(web, a).getJsonObject("cluster").getInteger("gateways") == 2
+            && ClusterFixture.status(web, b).getJsonObject("cluster").getInteger("gateways") == 2);
+    boolean aOwns = ClusterFixture.owns(web, a);
+    ClusterFixture.Node owner = aOwns ? a : b;
+    ClusterFixture.Node other = aOwns ? b : a;
+    web.close();
 
-    // Only A's engine takes checks, so B's request must cross the event bus: B, with the cluster's
-    // certificate, is let in.
-    await(b.gateway().stopEngine());
-    Message<JsonObject> reply = await(b.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
+    // Only the owner's engine runs, so the other node's request must cross the event bus: the other node,
+    // with the cluster's certificate, is let in.
+    await(other.gateway().stopEngine());
+    Message<JsonObject> reply = await(other.vertx().eventBus().<JsonObject>request(CapabilityBus.CHECK,
         new JsonObject().put("service", "imessage").put("address", "+15551234567"),
         new DeliveryOptions().setSendTimeout(10_000)));
     assertThat(reply.body().getString("address")).isEqualTo("+15551234567");
     assertThat(reply.body().getBoolean("available"))
         .isEqualTo(LinqSimulator.expectedAvailable("imessage", "+15551234567", 70));
 
-    assertRefused(busPortA, null);
-    assertRefused(busPortA, selfSignedStore("stranger"));
+    int ownerBusPort = busPorts.get(owner == a ? 0 : 1);
+    assertRefused(ownerBusPort, null);
+    assertRefused(ownerBusPort, selfSignedStore("stranger"));
   }
 
   /**

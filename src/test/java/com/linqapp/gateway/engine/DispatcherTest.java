@@ -1,6 +1,7 @@
 package com.linqapp.gateway.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
@@ -10,6 +11,7 @@ import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.Freshness;
 import com.linqapp.gateway.check.Priority;
 import com.linqapp.gateway.check.Service;
+import com.linqapp.gateway.engine.pacing.LimitEstimate;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqOutcome.TransientFault.Kind;
 import com.linqapp.gateway.linq.LinqOutcome;
@@ -338,6 +340,63 @@ class DispatcherTest {
     assertThat(failureOf(queued).code()).isEqualTo(9002);
     assertThat(drained.succeeded()).isTrue();
     assertThat(dispatcher.unanswered()).isZero();
+  }
+
+  @Test
+  @DisplayName("a cluster's owner handing over answers its queued checks 9002 and lets those in flight finish")
+  void failQueuedLeavesInFlightAlone() {
+    Dispatcher dispatcher = dispatcher(100, 1);
+    Future<CheckResult> inFlight = dispatcher.submit(check(0, 60_000));
+    Future<CheckResult> queued = dispatcher.submit(check(1, 60_000));
+    assertThat(linq.calls).hasSize(1);
+
+    dispatcher.failQueued(CheckException.shuttingDown(1));
+    assertThat(failureOf(queued).code()).isEqualTo(9002);
+    assertThat(inFlight.isComplete()).isFalse();
+    linq.calls.get(0).settle(answer("+12025550000", true));
+    assertThat(inFlight.result().answer().available()).isTrue();
+    assertThat(linq.calls).as("the queued check was never sent").hasSize(1);
+    assertThat(dispatcher.unanswered()).isZero();
+  }
+
+  @Test
+  @DisplayName("taking over at a known limit starts at the steady pace: Linq's bucket may be as empty as the last owner left it")
+  void takeOverAtKnownLimitStartsSteady() {
+    Dispatcher fresh = dispatcher(100, 16, SendPacer.fixed(10, 5));
+    for (int i = 0; i < 5; i++) {
+      fresh.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls).as("a fresh start may burst").hasSize(5);
+
+    linq.calls.clear();
+    Dispatcher heir = dispatcher(100, 16, SendPacer.fixed(10, 5));
+    assertThat(heir.learnt()).as("a known limit has nothing to hand over").isEmpty();
+    heir.takeOver(Map.of());
+    for (int i = 10; i < 15; i++) {
+      heir.submit(check(i, 60_000));
+    }
+    assertThat(linq.calls).hasSize(1);
+    clock.advance(400);
+    assertThat(linq.calls).extracting(call -> call.sentAt).containsExactly(0L, 100L, 200L, 300L, 400L);
+  }
+
+  @Test
+  @DisplayName("taking over an unknown limit adopts the pace learnt before, by budget, instead of sending unpaced")
+  void takeOverAdoptsLearntPace() {
+    Dispatcher heir = dispatcher(100, 16, SendPacer.adaptive());
+    assertThat(heir.rate()).isInfinite();
+    LimitEstimate learnt = new LimitEstimate(LimitEstimate.Shape.BUCKET, 20, 20, 8, 0);
+    heir.takeOver(Map.of("account", learnt));
+    assertThat(heir.rate()).as("tracking just below the learnt rate").isCloseTo(20 * 0.99, within(1e-9));
+    assertThat(heir.learnt()).containsEntry("account", learnt);
+    for (int i = 0; i < 5; i++) {
+      heir.submit(check(i, 60_000));
+    }
+    clock.advance(250);
+    assertThat(linq.calls).as("one at once, then one per 1/19.8 s: no burst").hasSize(5);
+    for (int i = 1; i < 5; i++) {
+      assertThat(linq.calls.get(i).sentAt - linq.calls.get(i - 1).sentAt).isBetween(50L, 51L);
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package com.linqapp.gateway.support;
 
 import static com.linqapp.gateway.support.Await.await;
 
+import com.linqapp.gateway.app.Clocks;
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.bus.CapabilityBus;
 import com.linqapp.gateway.config.ConfigLoader;
@@ -108,7 +109,8 @@ public final class GatewayHarness implements AutoCloseable {
         .put("GATEWAY_API_KEYS", "team-a=" + KEY_A + ",team-b=" + KEY_B)
         .mergeIn(overrides);
     GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
-    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions, wallClock));
+    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions,
+        new Clocks(Clocks.system().monotonicMillis(), wallClock)));
     WebClient web = WebClient.create(vertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()).setKeepAlive(false));
     return new GatewayHarness(vertx, sim, gateway, config, web);

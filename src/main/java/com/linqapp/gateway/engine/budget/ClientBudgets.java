@@ -5,6 +5,7 @@ import com.linqapp.gateway.check.ErrorCodes;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Optional daily budgets of checks per client key name (the setting {@code GATEWAY_CLIENT_DAILY_BUDGETS}): once a
@@ -94,7 +95,34 @@ public final class ClientBudgets {
     return OptionalLong.of(Math.max(0, limit.getAsLong() - used));
   }
 
-  private static long day(long epochMillis) {
+  /** The clients with a budget. */
+  public Set<String> clients() {
+    return limits.keySet();
+  }
+
+  /** @return checks the client has used in the UTC day of {@code nowEpochMillis} (0 when unlimited) */
+  public synchronized long used(String client, long nowEpochMillis) {
+    Usage today = client == null ? null : usage.get(client);
+    return today == null || today.day != day(nowEpochMillis) ? 0 : today.used;
+  }
+
+  /**
+   * Counts at least {@code used} checks for the client in the UTC day of {@code nowEpochMillis}: what was
+   * counted elsewhere before (by a cluster's previous owner). Never lowers a count.
+   */
+  public synchronized void countAtLeast(String client, long nowEpochMillis, long used) {
+    if (dailyLimit(client).isEmpty()) {
+      return;
+    }
+    Usage today = usage.computeIfAbsent(client, c -> new Usage());
+    today.rollTo(day(nowEpochMillis));
+    if (today.day == day(nowEpochMillis)) {
+      today.used = Math.max(today.used, used);
+    }
+  }
+
+  /** The UTC day of a time, in days since the epoch: what a day's counts are kept under. */
+  public static long day(long epochMillis) {
     return Math.floorDiv(epochMillis, DAY_MILLIS);
   }
 

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Kept from the earlier revisions: one reaction per 429 episode (the 429s of requests already in flight are only
- * logged), the floor of {@value #MIN_RATE}/s, and the share: rates are the account's, this pacer sends
- * {@code share} of them, and its own exchanges (this node's) are scaled up by {@code 1 / share} to the account's.
+ * logged) and the floor of {@value #MIN_RATE}/s. In a cluster one gateway sends for all, so its exchanges are the
+ * account's; the next one to send starts from what this one learnt ({@link #learnt}, {@link #adopt}).
  */
 final class AdaptivePacer implements SendPacer {
 
@@ -93,10 +93,9 @@ final class AdaptivePacer implements SendPacer {
   private final LimitModel model;
   private final ExchangeLog log;
   private final int startingBurst;
-  private double share = 1.0;
   private Phase phase;
 
-  /** The account's rate this pacer paces at (before share), and the burst it allows itself. */
+  /** The account's rate this pacer paces at, and the burst it allows itself. */
   private double rate;
   private double capacity;
   private double tokens;
@@ -298,9 +297,9 @@ final class AdaptivePacer implements SendPacer {
   private double provisionalRate(long now, long retryAfterMillis) {
     if (retryAfterMillis >= WINDOW_RETRY_AFTER_MILLIS) {
       long span = Math.max(1, now - episodeStart) + retryAfterMillis;
-      return Math.max(MIN_RATE, Math.max(1, log.admittedSince(episodeStart)) * 1000.0 / span / share);
+      return Math.max(MIN_RATE, Math.max(1, log.admittedSince(episodeStart)) * 1000.0 / span);
     }
-    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
+    LimitEstimate fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
     if (fit != null && fit.uncertainty() <= NARROW) {
       return Math.max(MIN_RATE, Math.min(BETA * rateBeforeThrottle, fit.minRate()) * (1 - TRACKING_MARGIN));
     }
@@ -314,7 +313,7 @@ final class AdaptivePacer implements SendPacer {
 
   /** What the opening sent, per second (over one round trip at least): more than the limit, since it was refused. */
   private double openingRate(long now) {
-    return Math.max(MIN_RATE, sends * 1000.0 / Math.max(lastRoundTrip, now - episodeStart) / share);
+    return Math.max(MIN_RATE, sends * 1000.0 / Math.max(lastRoundTrip, now - episodeStart));
   }
 
   /**
@@ -350,7 +349,7 @@ final class AdaptivePacer implements SendPacer {
       window(admitted, pauseEnd - episodeStart); // a long Retry-After that ends a burst of admissions
       return;
     }
-    LimitEstimate fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
+    LimitEstimate fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
     if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)) {
       // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
       // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it).
@@ -360,7 +359,7 @@ final class AdaptivePacer implements SendPacer {
     if (fit == null) {
       model.forget(now); // no bucket explains it all: the limit changed; keep only what followed the last 429
       maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
-      fit = model.fit(log, share, maxRetryAfterSeconds, roundTrips.jitterMillis());
+      fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
       double from = BETA * rateBeforeThrottle;
       region = fit == null ? LimitEstimate.UNKNOWN : fit;
       explore(now, fit == null ? from : Math.min(Math.max(from, fit.minRate()), fit.maxRate()));
@@ -486,7 +485,7 @@ final class AdaptivePacer implements SendPacer {
   }
 
   private void window(int limit, long length) {
-    model.window(limit / share, length);
+    model.window(limit, length);
     openWindow(limit, length);
   }
 
@@ -499,7 +498,7 @@ final class AdaptivePacer implements SendPacer {
     windowSends = 0;
     windowProbes = 1;
     windowProbeOut = false;
-    rate = windowLimit * 1000.0 / windowMillis / share;
+    rate = windowLimit * 1000.0 / windowMillis;
   }
 
   @Override
@@ -512,17 +511,35 @@ final class AdaptivePacer implements SendPacer {
     return phase == Phase.OPENING ? State.UNPACED : State.LEARNING;
   }
 
-  @Override
-  public void share(double fraction) {
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException("share must be in (0, 1]");
-    }
-    share = fraction;
-  }
-
   /** What has been learnt, in the account's terms: the export for another node or a later run. */
   LimitEstimate estimate() {
     return model.estimate();
+  }
+
+  /** The estimate once the first 429 has given one; {@code null} before (nothing to hand over). */
+  @Override
+  public LimitEstimate learnt() {
+    LimitEstimate estimate = model.estimate();
+    return estimate.shape() == LimitEstimate.Shape.UNKNOWN ? null : estimate;
+  }
+
+  /**
+   * Takes over where another gateway stopped sending: the shared model starts from {@code learnt} (unless its own
+   * answers have said more) and this pacer paces by it at once, with no opening and no burst, since Linq's bucket
+   * may be as empty as the previous sender left it.
+   */
+  @Override
+  public void adopt(LimitEstimate learnt, long now) {
+    if (learnt == null || learnt.shape() == LimitEstimate.Shape.UNKNOWN) {
+      return;
+    }
+    model.adopt(learnt);
+    adopt(model.estimate());
+    if (phase == Phase.TRACKING) {
+      holdUntil = now + holdMillis();
+    }
+    refilledAt = now;
+    tokens = Math.min(tokens, 1);
   }
 
   Phase phase() {
@@ -530,7 +547,7 @@ final class AdaptivePacer implements SendPacer {
   }
 
   private double allowedRate() {
-    return rate * share;
+    return rate;
   }
 
   private void setRate(long now, double newRate) {
@@ -543,7 +560,7 @@ final class AdaptivePacer implements SendPacer {
    * cannot tell a huge rate with a small burst from a moderate one, and nothing justifies a rate never approached.
    */
   private double plausibleRate() {
-    double seen = log.maxAdmittedRate(PLAUSIBLE_WINDOW_MILLIS) / share;
+    double seen = log.maxAdmittedRate(PLAUSIBLE_WINDOW_MILLIS);
     return seen > 0 ? Math.max(MIN_RATE, MAX_GROWTH_OVER_SEEN * seen) : Double.POSITIVE_INFINITY;
   }
 
@@ -553,7 +570,7 @@ final class AdaptivePacer implements SendPacer {
    * a timer that fires on the millisecond or later.
    */
   private double capacity() {
-    return Math.max(1, capacity * share) + allowedRate() * TIMER_SLACK_MILLIS / 1000;
+    return Math.max(1, capacity) + allowedRate() * TIMER_SLACK_MILLIS / 1000;
   }
 
   private void refill(long now) {

@@ -11,10 +11,8 @@ package com.linqapp.gateway.engine.pacing;
 final class GcraPacer implements SendPacer {
 
   private final double limitPerSecond;
-  private final int burst;
-  private double share = 1.0;
-  private double intervalMillis;
-  private double toleranceMillis;
+  private final double intervalMillis;
+  private final double toleranceMillis;
   private double theoreticalArrival = Double.NEGATIVE_INFINITY;
 
   GcraPacer(double ratePerSecond, int burst) {
@@ -22,17 +20,8 @@ final class GcraPacer implements SendPacer {
       throw new IllegalArgumentException("a known limit needs rate > 0 and burst >= 1");
     }
     this.limitPerSecond = ratePerSecond;
-    this.burst = burst;
-    recompute();
-  }
-
-  /**
-   * A share splits the burst as well as the rate: N nodes each bursting the whole account's burst would
-   * send N × burst at once, and Linq's bucket holds one burst.
-   */
-  private void recompute() {
-    intervalMillis = 1000.0 / (limitPerSecond * share);
-    toleranceMillis = (Math.max(1.0, burst * share) - 1) * intervalMillis;
+    this.intervalMillis = 1000.0 / ratePerSecond;
+    this.toleranceMillis = (burst - 1) * intervalMillis;
   }
 
   @Override
@@ -66,20 +55,11 @@ final class GcraPacer implements SendPacer {
 
   @Override
   public double rate() {
-    return limitPerSecond * share;
+    return limitPerSecond;
   }
 
   @Override
   public State state() {
     return State.KNOWN;
-  }
-
-  @Override
-  public void share(double fraction) {
-    if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException("share must be in (0, 1]");
-    }
-    share = fraction;
-    recompute();
   }
 }

@@ -82,16 +82,15 @@ final class LimitModel {
   /**
    * Fits a token bucket to every log (or, when the lines turn out to differ, to {@code own} alone).
    *
-   * @param share the share of the account this node sends: the logs hold only its own exchanges
    * @param maxRetryAfterSeconds the longest whole-second Retry-After since the logs start (bounds a bucket's rate)
    * @param jitterMillis how much the way to Linq varies (from the round trips)
    * @return the estimate, or {@code null} when no bucket explains the answers (the limit changed, or is no bucket)
    */
-  LimitEstimate fit(ExchangeLog own, double share, long maxRetryAfterSeconds, double jitterMillis) {
-    double lowest = AdaptivePacer.MIN_RATE * share;
+  LimitEstimate fit(ExchangeLog own, long maxRetryAfterSeconds, double jitterMillis) {
+    double lowest = AdaptivePacer.MIN_RATE;
     BucketFit all = new BucketFit(logs, jitterMillis);
     BucketFit.Region region = burstHint == null ? null
-        : all.withBurst(burstHint[0] * share, burstHint[1] * share).fit(lowest, AdaptivePacer.MAX_RATE,
+        : all.withBurst(burstHint[0], burstHint[1]).fit(lowest, AdaptivePacer.MAX_RATE,
             maxRetryAfterSeconds);
     if (region == null) {
       region = all.fit(lowest, AdaptivePacer.MAX_RATE, maxRetryAfterSeconds);
@@ -102,9 +101,9 @@ final class LimitModel {
     if (region == null) {
       return null;
     }
-    estimate = new LimitEstimate(LimitEstimate.Shape.BUCKET, region.minRate() / share, region.maxRate() / share,
-        Math.max(1, region.burstAtMax() / share), 0);
-    burstFit = new double[] {region.burstAtMax() / share, region.burstAtMin() / share};
+    estimate = new LimitEstimate(LimitEstimate.Shape.BUCKET, region.minRate(), region.maxRate(),
+        Math.max(1, region.burstAtMax()), 0);
+    burstFit = new double[] {region.burstAtMax(), region.burstAtMin()};
     return estimate;
   }
 

@@ -80,10 +80,20 @@ public interface SendPacer {
   }
 
   /**
-   * The share of the account's limit this pacer may use, in (0, 1]: the port through which a cluster
-   * splits one quota among nodes. 1 by default.
+   * What this pacer has learnt about Linq's limit, for another pacer to start from ({@link #adopt}): a
+   * cluster's next owner takes over where the last one stopped instead of learning again. {@code null} when
+   * there is nothing to hand over (a known limit, or nothing learnt yet).
    */
-  void share(double fraction);
+  default LimitEstimate learnt() {
+    return null;
+  }
+
+  /**
+   * Starts from what another pacer learnt ({@link #learnt}) as if this one had learnt it, at {@code now}.
+   * A pacer with nothing to learn (a known limit) ignores it.
+   */
+  default void adopt(LimitEstimate learnt, long now) {
+  }
 
   /** Makes one pacer per sending budget (the account's, or each sender line's). */
   @FunctionalInterface
@@ -105,9 +115,8 @@ public interface SendPacer {
   }
 
   /**
-   * An unknown limit, learnt from 429s: the AWS SDKs' adaptive client rate limiter (a token bucket
-   * whose rate drops to 0.7x the measured send rate on each 429 and climbs back along a CUBIC curve
-   * on answers). Unpaced until the first 429, with {@code burst} 1.
+   * An unknown limit, learnt from Linq's answers ({@link AdaptivePacer}): an opening that doubles per round
+   * trip until the first 429, then a token bucket fitted to what Linq admitted and refused.
    */
   static SendPacer adaptive() {
     return adaptive(ADAPTIVE_DEFAULT_STARTING_RATE, ADAPTIVE_DEFAULT_BURST);

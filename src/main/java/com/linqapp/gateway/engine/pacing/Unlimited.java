@@ -30,8 +30,4 @@ enum Unlimited implements SendPacer {
   public State state() {
     return State.UNPACED;
   }
-
-  @Override
-  public void share(double fraction) {
-  }
 }

@@ -98,31 +98,43 @@ class AdaptivePacerTest {
   }
 
   @Test
-  @DisplayName("share(0.5) halves the allowed rate, and spaces requests twice as far apart")
-  void shareHalvesRate() {
-    SendPacer pacer = SendPacer.adaptive(20, 1);
-    double full = pacer.rate();
-    pacer.share(0.5);
-    assertThat(pacer.rate()).isEqualTo(full / 2);
-
-    pacer.onSend(0);
-    assertThat(pacer.nextSendAt(0)).isEqualTo(100); // 10/s
-    pacer.share(1);
-    assertThat(pacer.nextSendAt(0)).isEqualTo(50); // 20/s
+  @DisplayName("it hands nothing over before its first 429; then the bucket its answers fit")
+  void learntOnlyOnceFound() {
+    Sim sim = new Sim(SendPacer.adaptive(), 50);
+    for (long t = 10; sim.throttled.isEmpty(); t += 10) {
+      assertThat(sim.pacer.learnt()).as("nothing learnt before a 429").isNull();
+      sim.runUntil(t);
+    }
+    sim.runUntil(20 * SECOND);
+    LimitEstimate learnt = sim.pacer.learnt();
+    assertThat(learnt.shape()).isEqualTo(LimitEstimate.Shape.BUCKET);
+    assertThat(learnt.minRate()).isBetween(45.0, 50.5);
   }
 
   @Test
-  @DisplayName("share scales a learnt rate too, and an unpaced pacer stays unpaced whatever its share")
-  void shareAfterLearning() {
-    SendPacer pacer = SendPacer.adaptive();
-    pacer.share(0.5);
-    assertThat(pacer.rate()).isEqualTo(Double.POSITIVE_INFINITY);
+  @DisplayName("a pacer that adopts what another learnt paces by it from its first send: no opening burst, no 429")
+  void adoptedStateNeedsNoLearning() {
+    Sim teacher = new Sim(SendPacer.adaptive(), 50);
+    teacher.runUntil(20 * SECOND);
+    LimitEstimate learnt = teacher.pacer.learnt();
 
-    Sim sim = new Sim(SendPacer.adaptive(), 50);
-    sim.runUntil(20 * SECOND);
-    double learnt = sim.pacer.rate();
-    sim.pacer.share(0.5);
-    assertThat(sim.pacer.rate()).isEqualTo(learnt / 2);
+    SendPacer heir = SendPacer.adaptive();
+    heir.adopt(learnt, 0);
+    assertThat(heir.state()).isEqualTo(SendPacer.State.LEARNING);
+    assertThat(heir.rate()).isBetween(0.98 * learnt.minRate(), learnt.maxRate());
+    Sim sim = new Sim(heir, 50);
+    sim.runUntil(5 * SECOND);
+    assertThat(sim.throttled).isEmpty();
+    assertThat(sim.admittedBetween(0, 5 * SECOND)).isBetween((long) (0.95 * learnt.minRate() * 5),
+        (long) (learnt.maxRate() * 5) + 2);
+    Sim fresh = new Sim(SendPacer.adaptive(), 50);
+    fresh.runUntil(5 * SECOND);
+    assertThat(fresh.throttled).as("a pacer that learns from scratch, for contrast").isNotEmpty();
+
+    sim.runUntil(60 * SECOND);
+    sim.report("adopted 50/s", 0, 60 * SECOND);
+    assertThat(sim.admittedBetween(0, 60 * SECOND) / 60.0).isGreaterThanOrEqualTo(0.9 * 50);
+    assertThat(sim.throttleShare()).isLessThanOrEqualTo(0.03);
   }
 
   @Test
@@ -213,7 +225,6 @@ class AdaptivePacerTest {
   void invalid() {
     assertThatThrownBy(() -> SendPacer.adaptive(0, 1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> SendPacer.adaptive(1, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> SendPacer.adaptive().share(0)).isInstanceOf(IllegalArgumentException.class);
   }
 
   /** One 429 seen by the sender: its sending rate over the second up to it, and rate() around it. */

@@ -139,11 +139,25 @@ public final class JarProcess implements AutoCloseable {
     process.destroy();
   }
 
-  /** SIGKILL on Unix: no shutdown hook runs, nothing is flushed; waits until the process is gone. */
+  /** SIGKILL: the process dies at once, without draining or leaving the cluster. */
   public void kill() {
     process.destroyForcibly();
     try {
-      process.waitFor(15, TimeUnit.SECONDS);
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends a signal by name ({@code STOP} freezes the process, {@code CONT} thaws it) with {@code kill}. */
+  public void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
