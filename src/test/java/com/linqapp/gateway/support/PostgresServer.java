@@ -124,7 +124,7 @@ public final class PostgresServer {
   }
 
   private void startServer() {
-    String options = "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
+    String options = "-p " + port + " -k " + dir + " -c listen_addresses=localhost -c fsync=off"
         + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         + " -c ssl=on -c ssl_cert_file=" + dir.resolve(Tls.SERVER_CERT) + " -c ssl_key_file=" + dir.resolve(Tls.SERVER_KEY);
     run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", dir.resolve("server.log").toString(),
@@ -205,6 +205,13 @@ public final class PostgresServer {
     List<String> command = List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", String.valueOf(port),
         "-U", USER, "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql);
     return exec(command, Map.of("PGPASSWORD", PASSWORD, "PGSSLMODE", "disable"), 60, false);
+  }
+
+  /** The server's {@code now()}: the clock leases are judged on. */
+  public java.time.Instant now(String database) {
+    String micros = psql(database, "SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint").trim();
+    long value = Long.parseLong(micros);
+    return java.time.Instant.ofEpochSecond(value / 1_000_000, (value % 1_000_000) * 1_000);
   }
 
   /**

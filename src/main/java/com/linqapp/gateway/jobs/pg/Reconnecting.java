@@ -3,9 +3,10 @@ package com.linqapp.gateway.jobs.pg;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
-import java.net.ConnectException;
+import java.io.IOException;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -23,7 +24,7 @@ final class Reconnecting {
   /** Delays before the second, third... attempts: about 3 s in all, enough for a pool to reconnect. */
   static final long[] DELAYS_MILLIS = {50, 200, 500, 1_000, 1_500};
 
-  /** Connection exceptions, the server shutting down or restarting, and the transient transaction failures. */
+  /** Connection exceptions (class 08), the server shutting down or restarting, and the transient transaction failures. */
   private static final Set<String> TRANSIENT_STATES = Set.of("57P01", "57P02", "57P03", "40001", "40P01");
   private static final Logger log = LoggerFactory.getLogger(Reconnecting.class);
 
@@ -51,13 +52,15 @@ final class Reconnecting {
   }
 
   static boolean isTransient(Throwable failure) {
-    if (failure instanceof ClosedConnectionException || failure instanceof ConnectException) {
+    if (failure instanceof ClosedConnectionException || failure instanceof IOException) {
       return true;
     }
     if (failure instanceof PgException pg && pg.getSqlState() != null) {
       return pg.getSqlState().startsWith("08") || TRANSIENT_STATES.contains(pg.getSqlState());
     }
-    return failure instanceof io.vertx.core.VertxException && "Connection is closed".equals(failure.getMessage());
+    // A pooled connection that died while idle: the driver has no type of its own for this one.
+    return failure instanceof VertxException && failure.getMessage() != null
+        && failure.getMessage().startsWith("Connection is not active now");
   }
 
   /** The failure's class and message: a driver message never carries the connection's password. */
