@@ -1,5 +1,6 @@
 package com.linqapp.gateway.config;
 
+import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.TrustOptions;
 import io.vertx.pgclient.PgConnectOptions;
@@ -27,6 +28,8 @@ public final class PostgresUrl {
 
   private static final String SETTING = "GATEWAY_JOBS_STORE";
   private static final Pattern USER_PASSWORD = Pattern.compile("^(postgres(?:ql)?://[^:/@?]*):[^@/?]*@");
+  private static final Pattern NAMES_DATABASE = Pattern.compile("^postgres(?:ql)?://[^/?]*/[^/?]+",
+      Pattern.CASE_INSENSITIVE);
   private static final Pattern PASSWORD_PARAMETER = Pattern.compile("([?&]password=)[^&]*", Pattern.CASE_INSENSITIVE);
 
   private final PgConnectOptions options;
@@ -56,7 +59,7 @@ public final class PostgresUrl {
     if (options.getHost() == null || options.getHost().isEmpty()) {
       throw invalid(redacted, "it names no host");
     }
-    if (options.getDatabase() == null || options.getDatabase().isEmpty()) {
+    if (!NAMES_DATABASE.matcher(url).find()) { // the driver would quietly default to a database named "db"
       throw invalid(redacted, "it names no database");
     }
     String sslMode = parameter(url, "sslmode");
@@ -74,18 +77,17 @@ public final class PostgresUrl {
   }
 
   private static void configureTls(PgConnectOptions options, SslMode mode, String rootCert) {
-    options.setSslMode(mode);
+    ClientSSLOptions tls = new ClientSSLOptions();
     switch (mode) {
       case DISABLE -> {
       }
-      case ALLOW, PREFER, REQUIRE -> options.getSslOptions().setTrustAll(true);
-      case VERIFY_CA, VERIFY_FULL -> {
-        options.getSslOptions().setTrustOptions(rootCert != null ? new PemTrustOptions().addCertPath(rootCert)
-            : jvmTrustStore());
-        options.getSslOptions().setHostnameVerificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : "");
-      }
+      case ALLOW, PREFER, REQUIRE -> tls.setTrustAll(true);
+      case VERIFY_CA, VERIFY_FULL -> tls
+          .setTrustOptions(rootCert != null ? new PemTrustOptions().addCertPath(rootCert) : jvmTrustStore())
+          .setHostnameVerificationAlgorithm(mode == SslMode.VERIFY_FULL ? "HTTPS" : "");
       default -> throw new IllegalArgumentException(mode.name());
     }
+    options.setSslMode(mode).setSslOptions(tls);
   }
 
   private static TrustOptions jvmTrustStore() {
