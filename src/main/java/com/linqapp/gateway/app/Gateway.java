@@ -5,10 +5,14 @@ import com.linqapp.gateway.cluster.ClusterNode;
 import com.linqapp.gateway.cluster.SharedResultCache;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.http.HttpApiVerticle;
+import com.linqapp.gateway.jobs.JobRunner;
+import com.linqapp.gateway.jobs.JobRunnerOptions;
+import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +25,7 @@ public final class Gateway {
   private final Vertx vertx;
   private final EngineVerticle engine;
   private final String engineDeployment;
+  private JobRunner jobs;
 
   private Gateway(Vertx vertx, EngineVerticle engine, String engineDeployment) {
     this.vertx = vertx;
@@ -50,12 +55,37 @@ public final class Gateway {
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster) {
+    return serve(vertx, config, metrics, cluster, JobRunnerOptions.defaults());
+  }
+
+  /**
+   * Also runs durable jobs: their store is opened and their runner deployed after the engine (on a
+   * clustered gateway with the file store, jobs are not available and their routes say so).
+   *
+   * @param jobOptions how the job runner works (tests shorten its timings)
+   */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                      ClusterNode cluster, JobRunnerOptions jobOptions) {
     String hopId = UUID.randomUUID().toString();
     ResultCache cache = cache(config, cluster);
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> vertx.deployVerticle(
-            () -> new HttpApiVerticle(config, hopId, cache, metrics),
-            new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors()))
-        .map(gateway));
+    boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> {
+      Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
+          : Future.succeededFuture();
+      return store.compose(jobStore -> gateway.runJobs(jobStore, config, metrics, jobOptions)
+          .compose(v -> vertx.deployVerticle(() -> new HttpApiVerticle(config, hopId, cache, metrics, jobStore),
+              new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
+          .map(gateway));
+    });
+  }
+
+  private Future<Void> runJobs(JobStore store, GatewayConfig config, GatewayMetrics metrics,
+                               JobRunnerOptions options) {
+    if (store == null) {
+      return Future.succeededFuture();
+    }
+    jobs = new JobRunner(store, config.jobsOptions(), config.maxQueue(), options, Clock.systemUTC(), metrics);
+    return vertx.deployVerticle(jobs, JobRunner.deploymentOptions()).mapEmpty();
   }
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
@@ -85,7 +115,11 @@ public final class Gateway {
    * @return completes when every accepted check has its answer
    */
   public Future<Void> drain(long graceMillis) {
-    return engine.drain(graceMillis);
+    if (jobs == null) {
+      return engine.drain(graceMillis);
+    }
+    // Jobs stop feeding first; what the engine still answers is written, then their leases go back.
+    return jobs.stopFeeding().compose(v -> engine.drain(graceMillis)).compose(v -> jobs.closeRuns());
   }
 
   public Vertx vertx() {

@@ -30,6 +30,10 @@ public final class BatchChecks {
   private final String clientName;
   private final String requestId;
   private Consumer<CheckResult> observer = result -> { };
+  private Priority priority = Priority.BULK;
+  private Long timeoutMillis;
+  private Integer defaultMaxAge;
+  private String group;
 
   /**
    * @param clientName client name for logs, metrics and budgets, or {@code null}
@@ -45,6 +49,21 @@ public final class BatchChecks {
   /** Sees every answer (e.g. to count cache hits); runs on the caller's context. */
   public BatchChecks onResult(Consumer<CheckResult> observer) {
     this.observer = observer;
+    return this;
+  }
+
+  /**
+   * How a durable job's checks differ from a batch's: its lane, a deadline of their own, the {@code max_age}
+   * of items that give none, and the job as the fairness group within its client.
+   *
+   * @param timeout deadline of each check in ms, or {@code null} for the gateway's default
+   * @param maxAge  {@code max_age} of items without one, or {@code null}
+   */
+  public BatchChecks forJob(Priority lane, Long timeout, Integer maxAge, String fairnessGroup) {
+    this.priority = lane;
+    this.timeoutMillis = timeout;
+    this.defaultMaxAge = maxAge;
+    this.group = fairnessGroup;
     return this;
   }
 
@@ -76,7 +95,7 @@ public final class BatchChecks {
       return Future.succeededFuture(errorLine(index, address, serviceName, bad));
     }
     String wireService = query.service().wireName();
-    return client.check(query, requestId, clientName).transform(done -> {
+    return client.check(query, requestId, clientName, group).transform(done -> {
       if (done.succeeded()) {
         observer.accept(done.result());
         return Future.succeededFuture(answerLine(index, address, wireService, done.result()));
@@ -93,8 +112,9 @@ public final class BatchChecks {
     if (rawFrom != null && !(rawFrom instanceof String)) {
       throw CheckException.badRequest(ErrorCodes.ADDRESS_MISSING, "from must be a string");
     }
-    Freshness freshness = new Freshness(CheckMessages.optionalSeconds(item, "max_age"), null);
-    return new CheckQuery(service, address, (String) rawFrom, null, freshness, Priority.BULK);
+    Integer maxAge = CheckMessages.optionalSeconds(item, "max_age");
+    Freshness freshness = new Freshness(maxAge != null ? maxAge : defaultMaxAge, null);
+    return new CheckQuery(service, address, (String) rawFrom, timeoutMillis, freshness, priority);
   }
 
   /** {@code {"index","address","service","available",reason?,selected_service?}}. */

@@ -38,7 +38,7 @@ public final class BatchRunner<I, O> implements ReadStream<O> {
   private final Context context;
   private final ReadStream<I> input;
   private final Check<I, O> check;
-  private final int window;
+  private int window;
   private final ArrayDeque<O> ready = new ArrayDeque<>();
 
   private Handler<O> handler;
@@ -78,6 +78,21 @@ public final class BatchRunner<I, O> implements ReadStream<O> {
 
   public int window() {
     return window;
+  }
+
+  /**
+   * Resizes the window (a durable job's share of the engine's queue follows its pace): a larger one is
+   * filled at once, a smaller one by submitting nothing new until enough items are answered.
+   */
+  public BatchRunner<I, O> window(int size) {
+    if (size < 1) {
+      throw new IllegalArgumentException("window must be at least 1");
+    }
+    onContext(() -> {
+      window = size;
+      emit();
+    });
+    return this;
   }
 
   @Override

@@ -36,6 +36,14 @@ public final class ErrorCodes {
   public static final int CLIENT_BUDGET_EXHAUSTED = 9007;
   /** The caller went away (a batch client disconnected): its checks still waiting are withdrawn. */
   public static final int CANCELLED = 9008;
+  /** A job's {@code Idempotency-Key} was used for a different submission (409). */
+  public static final int IDEMPOTENCY_CONFLICT = 9009;
+  /** The client has as many unfinished jobs as it may (429). */
+  public static final int TOO_MANY_JOBS = 9010;
+  /** The job store is full ({@code GATEWAY_JOBS_MAX_STORE_MB}, 507). */
+  public static final int STORE_FULL = 9011;
+  /** Durable jobs are not available here (a clustered gateway with the file store, 503). */
+  public static final int JOBS_UNAVAILABLE = 9012;
   /** No such route. */
   public static final int NOT_FOUND = 9404;
   /** The route exists, not with this method. */

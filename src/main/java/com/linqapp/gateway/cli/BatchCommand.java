@@ -205,7 +205,7 @@ final class BatchCommand implements Callable<Integer> {
     RetryingCheck<JsonObject> retrying = new RetryingCheck<>(vertx, check, MAX_ATTEMPTS,
         BackoffPolicy.exponentialFullJitter(RETRY_BASE_MILLIS, RETRY_CAP_MILLIS, ThreadLocalRandom.current()::nextDouble),
         () -> finished);
-    BatchRunner<BatchInput.Row, JsonObject> runner = new BatchRunner<>(vertx, new BlockingSource<>(context, todo),
+    BatchRunner<BatchInput.Row, JsonObject> runner = new BatchRunner<>(vertx, BlockingSource.of(context, todo),
         BatchRunner.DEFAULT_WINDOW, (index, row) -> row.item() == null
             ? Future.succeededFuture(BatchChecks.unreadableLine(row.index(), chosen.wireName(), row.tooLong()))
             : retrying.submit(row.index(), row.item()));

@@ -1,5 +1,7 @@
 package com.linqapp.gateway.cli;
 
+import com.linqapp.gateway.batch.CsvRecords;
+import com.linqapp.gateway.batch.CsvRows;
 import com.linqapp.gateway.batch.NdjsonLines;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -10,12 +12,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import java.util.regex.Pattern;
 
 /**
  * The {@code batch} command's input, read as a stream (never held in memory): CSV (RFC 4180: quoted fields,
@@ -32,12 +33,13 @@ final class BatchInput implements Iterator<BatchInput.Row>, Closeable {
   record Row(int index, String address, JsonObject item, String raw, boolean tooLong) {
   }
 
-  /** What a first CSV cell holding data looks like: a phone number in some format, or an email. */
-  private static final Pattern ADDRESS_LIKE = Pattern.compile("^\\+?[0-9 ().\\-]{3,}$|@");
-
   private final BufferedReader reader;
   private final boolean ndjson;
-  private int addressColumn = 0;
+  private final ArrayDeque<List<String>> records = new ArrayDeque<>();
+  private final CsvRecords csv = new CsvRecords(records::add);
+  private final CsvRows rows = new CsvRows();
+  private final char[] chunk = new char[8192];
+  private boolean inputEnded;
   private int next;
   private Row lookahead;
   private boolean done;
@@ -48,9 +50,6 @@ final class BatchInput implements Iterator<BatchInput.Row>, Closeable {
     reader.mark(1);
     if (reader.read() != '\uFEFF') {
       reader.reset();
-    }
-    if (!ndjson) {
-      readHeader();
     }
   }
 
@@ -73,25 +72,6 @@ final class BatchInput implements Iterator<BatchInput.Row>, Closeable {
       }
       return n;
     }
-  }
-
-  private void readHeader() throws IOException {
-    List<String> first = readRecord();
-    if (first == null) {
-      done = true;
-      return;
-    }
-    for (int i = 0; i < first.size(); i++) {
-      if (first.get(i).trim().equalsIgnoreCase("address")) {
-        addressColumn = i;
-        return; // a header naming the column
-      }
-    }
-    String cell = first.get(0).trim();
-    if (!cell.isEmpty() && !ADDRESS_LIKE.matcher(cell).find()) {
-      return; // a header without an address column (e.g. "phone,name"): the first column
-    }
-    lookahead = row(first);
   }
 
   @Override
@@ -118,13 +98,14 @@ final class BatchInput implements Iterator<BatchInput.Row>, Closeable {
   }
 
   private Row readCsv() throws IOException {
-    List<String> record = readRecord();
-    return record == null ? null : row(record);
-  }
-
-  private Row row(List<String> record) {
-    String address = addressColumn < record.size() ? record.get(addressColumn).trim() : "";
-    return new Row(next++, address, new JsonObject().put("address", address), null, false);
+    List<String> record;
+    while ((record = readRecord()) != null) {
+      JsonObject item = rows.item(record);
+      if (item != null) {
+        return new Row(next++, item.getString("address"), item, null, false);
+      }
+    }
+    return null;
   }
 
   private Row readNdjson() throws IOException {
@@ -149,64 +130,18 @@ final class BatchInput implements Iterator<BatchInput.Row>, Closeable {
     return new Row(next++, address, item, line, false);
   }
 
-  /**
-   * One RFC 4180 record, skipping blank lines; {@code null} at the end of the file.
-   */
+  /** The next CSV record ({@link CsvRecords}' rules), or {@code null} at the end of the file. */
   private List<String> readRecord() throws IOException {
-    List<String> fields = new ArrayList<>();
-    StringBuilder field = new StringBuilder();
-    boolean quoted = false;
-    boolean any = false;
-    int c;
-    while (true) {
-      c = reader.read();
-      if (c == -1) {
-        if (!any) {
-          return null;
-        }
-        fields.add(field.toString());
-        return fields;
-      }
-      if (quoted) {
-        if (c == '"') {
-          reader.mark(1);
-          int after = reader.read();
-          if (after == '"') {
-            field.append('"');
-          } else {
-            quoted = false;
-            if (after != -1) {
-              reader.reset();
-            }
-          }
-        } else {
-          field.append((char) c);
-        }
-        continue;
-      }
-      if (c == '\r' || c == '\n') {
-        if (c == '\r') {
-          reader.mark(1);
-          if (reader.read() != '\n') {
-            reader.reset();
-          }
-        }
-        if (!any) {
-          continue; // blank line
-        }
-        fields.add(field.toString());
-        return fields;
-      }
-      any = true;
-      if (c == '"' && field.length() == 0) {
-        quoted = true;
-      } else if (c == ',') {
-        fields.add(field.toString());
-        field.setLength(0);
+    while (records.isEmpty() && !inputEnded) {
+      int read = reader.read(chunk);
+      if (read < 0) {
+        inputEnded = true;
+        csv.end();
       } else {
-        field.append((char) c);
+        csv.accept(java.nio.CharBuffer.wrap(chunk, 0, read));
       }
     }
+    return records.poll();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package com.linqapp.gateway.cli;
 
+import com.linqapp.gateway.batch.AnswerCsv;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -21,7 +22,7 @@ import java.util.Locale;
  */
 final class BatchOutput implements AutoCloseable {
 
-  static final String CSV_HEADER = "row,address,service,available,error_code,error_message";
+  static final String CSV_HEADER = AnswerCsv.HEADER;
 
   private final BufferedWriter writer;
   private final boolean ndjson;
@@ -112,22 +113,7 @@ final class BatchOutput implements AutoCloseable {
     if (closed) {
       return;
     }
-    if (ndjson) {
-      writer.write(line.encode());
-    } else {
-      JsonObject error = line.getJsonObject("error");
-      writer.write(String.valueOf(line.getLong("index") + 1));
-      writer.write(',');
-      writer.write(csv(line.getString("address")));
-      writer.write(',');
-      writer.write(csv(line.getString("service")));
-      writer.write(',');
-      writer.write(error == null ? String.valueOf(line.getBoolean("available")) : "");
-      writer.write(',');
-      writer.write(error == null ? "" : String.valueOf(error.getInteger("code")));
-      writer.write(',');
-      writer.write(error == null ? "" : csv(error.getString("message")));
-    }
+    writer.write(ndjson ? line.encode() : AnswerCsv.row(line));
     writer.write('\n');
   }
 
@@ -135,19 +121,6 @@ final class BatchOutput implements AutoCloseable {
     if (!closed) {
       writer.flush();
     }
-  }
-
-  /** RFC 4180 quoting; line breaks become spaces so that every row stays one physical line. */
-  static String csv(String value) {
-    if (value == null) {
-      return "";
-    }
-    String flat = value.replace('\r', ' ').replace('\n', ' ');
-    if (flat.indexOf(',') >= 0 || flat.indexOf('"') >= 0 || (!flat.isEmpty()
-        && (Character.isWhitespace(flat.charAt(0)) || Character.isWhitespace(flat.charAt(flat.length() - 1))))) {
-      return '"' + flat.replace("\"", "\"\"") + '"';
-    }
-    return flat;
   }
 
   @Override

@@ -10,7 +10,8 @@ import picocli.CommandLine;
 @Command(name = "linq-capability-gateway", mixinStandardHelpOptions = true, versionProvider = Version.class,
     description = "Answers 'can this address receive iMessage or RCS?' for many systems at once, "
         + "through Linq's Partner API v3, within Linq's rate limit.",
-    subcommands = {ServeCommand.class, CheckCommand.class, BatchCommand.class, SimulateCommand.class})
+    subcommands = {ServeCommand.class, CheckCommand.class, BatchCommand.class, JobsCommand.class,
+        SimulateCommand.class})
 public final class GatewayMain {
 
   /** Returned by commands that keep running (serve, simulate): main must not exit. */

@@ -9,6 +9,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -43,7 +44,7 @@ public final class HttpApiVerticle extends VerticleBase {
   static final String LINQ_PREFIX = "/api/partner/v3/capability/";
   /** Routes named in metrics labels (the check routes label their own requests in {@link CheckRoutes}). */
   private static final Set<String> LABELLED_ROUTES = Set.of(LINQ_PREFIX + Service.IMESSAGE.linqRoute(),
-      LINQ_PREFIX + Service.RCS.linqRoute(), BatchHandler.ROUTE, "/health", "/health/live", "/health/ready",
+      LINQ_PREFIX + Service.RCS.linqRoute(), BatchHandler.ROUTE, JobRoutes.ROUTE, "/health", "/health/live", "/health/ready",
       "/metrics");
 
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
@@ -52,6 +53,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final String hopId;
   private final ResultCache cache;
   private final GatewayMetrics metrics;
+  private final JobStore jobs;
   private RequestTagger tagger;
   private IdleConnections connections;
   private HttpServer server;
@@ -59,12 +61,15 @@ public final class HttpApiVerticle extends VerticleBase {
   /**
    * @param cache   the engine's answer cache: fresh hits are served here, without a hop to the engine
    * @param metrics the registry behind {@code /metrics}
+   * @param jobs    the durable job store, or {@code null} where jobs are not available (the job routes say so)
    */
-  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics) {
+  public HttpApiVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
+                         JobStore jobs) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
+    this.jobs = jobs;
   }
 
   @Override
@@ -89,6 +94,7 @@ public final class HttpApiVerticle extends VerticleBase {
     // No BodyHandler: the batch body is streamed, read only as fast as the batch's window allows.
     router.post(BatchHandler.ROUTE).handler(auth).handler(new BatchHandler(engine, BatchRunner.DEFAULT_WINDOW,
         NdjsonLines.DEFAULT_MAX_LINE_BYTES));
+    JobRoutes.mount(router, auth, jobs, config.jobsOptions());
 
     router.errorHandler(404, ctx -> fail(ctx, new CheckException(404, ErrorCodes.NOT_FOUND, "No such route")));
     router.errorHandler(405, ctx -> fail(ctx, new CheckException(405, ErrorCodes.METHOD_NOT_ALLOWED,
@@ -131,6 +137,9 @@ public final class HttpApiVerticle extends VerticleBase {
 
   /** Known routes by name; anything else is "other", so label values stay a closed set. */
   private static String routeLabel(String path) {
+    if (path != null && path.startsWith(JobRoutes.ROUTE + "/")) {
+      return path.endsWith("/results") ? JobRoutes.ROUTE + "/{id}/results" : JobRoutes.ROUTE + "/{id}";
+    }
     return path != null && LABELLED_ROUTES.contains(path) ? path : "other";
   }
 

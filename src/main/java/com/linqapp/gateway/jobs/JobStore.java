@@ -1,10 +1,17 @@
 package com.linqapp.gateway.jobs;
 
+import com.linqapp.gateway.config.ConfigException;
+import com.linqapp.gateway.config.JobsOptions;
+import com.linqapp.gateway.jobs.impl.FileJobStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where durable jobs live: their input lines, their answers, their state, leases and callback deliveries.
@@ -27,6 +34,19 @@ import java.util.List;
  */
 public interface JobStore {
 
+  /**
+   * Opens the store {@code GATEWAY_JOBS_STORE} names: the embedded file store in {@code GATEWAY_JOBS_DIR}.
+   *
+   * @param clock wall time for job times, leases and callback schedules
+   */
+  static Future<JobStore> open(Vertx vertx, JobsOptions options, Clock clock) {
+    if (options.fileStore()) {
+      return FileJobStore.open(vertx, Path.of(options.dir()), clock);
+    }
+    return Future.failedFuture(new ConfigException("GATEWAY_JOBS_STORE: the PostgreSQL job store is not part of "
+        + "this build; use GATEWAY_JOBS_STORE=file"));
+  }
+
   // ---- submission and reading (the HTTP routes) -------------------------------------------------------
 
   /** Starts receiving a new job. */
@@ -47,6 +67,9 @@ public interface JobStore {
 
   /** Open jobs of the client and the store's size, for the limits checked before a submission. */
   Future<StoreUsage> usage(String client);
+
+  /** Jobs by status, every client's (for metrics); statuses without jobs may be absent. */
+  Future<Map<JobStatus, Integer>> countByStatus();
 
   /**
    * Cancels a job that has not ended: {@link JobStatus#CANCELLED} at once; answers written so far (and
@@ -138,6 +161,6 @@ public interface JobStore {
    */
   Future<Integer> purgeFinishedBefore(Instant cutoff);
 
-  /** Closes files or connections; the store is unusable afterwards. */
+  /** Closes files or connections; afterwards every operation fails with {@link StoreClosedException}. */
   Future<Void> close();
 }

@@ -3,6 +3,9 @@ package com.linqapp.gateway.metrics;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.engine.DispatchListener;
+import com.linqapp.gateway.jobs.JobAnswer;
+import com.linqapp.gateway.jobs.JobStatus;
+import com.linqapp.gateway.jobs.JobsListener;
 import com.linqapp.gateway.linq.LinqOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -11,6 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * are closed sets (outcomes, lanes, routes, statuses) and client <em>names</em>: never an address, a
  * key or a {@code from} number. Meters are thread-safe; gauges read atomics the engine updates.
  */
-public final class GatewayMetrics implements DispatchListener {
+public final class GatewayMetrics implements DispatchListener, JobsListener {
 
   private final PrometheusMeterRegistry registry;
   private final Timer upstreamLatency;
@@ -37,6 +41,10 @@ public final class GatewayMetrics implements DispatchListener {
   private final Map<CheckResult.Source, Counter> results = new EnumMap<>(CheckResult.Source.class);
   private final Map<ClientRequestKey, Counter> clientRequests = new ConcurrentHashMap<>();
   private final Map<String, Timer> clientLatency = new ConcurrentHashMap<>();
+  private final Map<JobStatus, AtomicInteger> jobs = new EnumMap<>(JobStatus.class);
+  private final Counter jobLinesAvailable;
+  private final Counter jobLinesUnavailable;
+  private final Counter jobLineErrors;
 
   public GatewayMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
@@ -60,6 +68,36 @@ public final class GatewayMetrics implements DispatchListener {
     Gauge.builder("linq_pacing_rate", rateMilli, value -> value.get() < 0 ? Double.NaN : value.get() / 1000.0)
         .description("Checks per second the gateway allows itself (configured or learnt); NaN before any limit")
         .register(registry);
+    for (JobStatus status : JobStatus.values()) {
+      AtomicInteger count = new AtomicInteger();
+      jobs.put(status, count);
+      Gauge.builder("gateway_jobs", count, AtomicInteger::get).tag("status", status.wireName())
+          .description("Durable jobs in the store by status").register(registry);
+    }
+    jobLinesAvailable = jobLines("available");
+    jobLinesUnavailable = jobLines("unavailable");
+    jobLineErrors = jobLines("error");
+  }
+
+  private Counter jobLines(String result) {
+    return Counter.builder("gateway_job_lines_answered").tag("result", result)
+        .description("Final answers written for durable jobs' lines").register(registry);
+  }
+
+  /** Durable jobs by status, every client's (the store's count, refreshed by the job runner). */
+  @Override
+  public void onJobs(Map<JobStatus, Integer> counts) {
+    for (JobStatus status : JobStatus.values()) {
+      jobs.get(status).set(counts.getOrDefault(status, 0));
+    }
+  }
+
+  /** Final answers written for jobs' lines, by result. */
+  @Override
+  public void onJobAnswers(List<JobAnswer> answers) {
+    for (JobAnswer answer : answers) {
+      (answer.error() ? jobLineErrors : answer.available() ? jobLinesAvailable : jobLinesUnavailable).increment();
+    }
   }
 
   /** A registry of its own (tests, or an engine without Vert.x metrics). */

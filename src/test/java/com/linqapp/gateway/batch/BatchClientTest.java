@@ -57,7 +57,7 @@ class BatchClientTest {
       BatchClient batches = BatchClient.create(vertx, CapabilityClient.local(vertx, 30_000), window,
           com.linqapp.gateway.check.Service.IMESSAGE);
       BatchRunner<JsonObject, JsonObject> answers = batches.stream(
-          new BlockingSource<>(context, requests(n).iterator()));
+          BlockingSource.of(context, requests(n).iterator()));
       answers.handler(line -> {
         assertThat(answers.inFlight()).isLessThanOrEqualTo(window);
         if (!seen.add(line.getLong("index"))) {
@@ -82,7 +82,7 @@ class BatchClientTest {
     AtomicReference<BatchRunner<JsonObject, JsonObject>> ref = new AtomicReference<>();
     context.runOnContext(v -> {
       BatchRunner<JsonObject, JsonObject> answers = BatchClient.create(vertx, CapabilityClient.local(vertx, 30_000),
-          window, com.linqapp.gateway.check.Service.IMESSAGE).stream(new BlockingSource<>(context, requests(500).iterator()));
+          window, com.linqapp.gateway.check.Service.IMESSAGE).stream(BlockingSource.of(context, requests(500).iterator()));
       ref.set(answers);
       answers.pause();
       answers.handler(line -> { });

@@ -136,6 +136,38 @@ public abstract class JobStoreContract {
   }
 
   @Test
+  @DisplayName("long lines and answers, across any read buffer, come back byte for byte, also after reopening")
+  void longLinesComeBackWhole() throws Exception {
+    JobDraft draft = await(store.draft(spec("team-a")));
+    List<JobLine> lines = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      lines.add(new JobLine(i, new JsonObject().put("address", String.format("+1555%07d", i))
+          .put("note", "é".repeat(3_000 + 97 * i)).encode()));
+    }
+    await(draft.append(lines));
+    Job job = await(draft.commit("long"));
+    Lease lease = await(store.claim(job.id(), "runner-1", TTL));
+    List<JobLine> first = await(store.unanswered(job.id(), -1, 15));
+    List<JobLine> rest = await(store.unanswered(job.id(), 14, 100));
+    assertThat(first).isEqualTo(lines.subList(0, 15));
+    assertThat(rest).isEqualTo(lines.subList(15, 40));
+    List<JobAnswer> answers = new ArrayList<>();
+    for (int i = 39; i >= 0; i--) {
+      answers.add(JobAnswer.of(answer(i, i % 2 == 0).line().put("reason", "x".repeat(2_000 + 131 * i))));
+    }
+    await(store.appendAnswers(lease, answers.subList(0, 20), null));
+    await(store.appendAnswers(lease, answers.subList(20, 40), null));
+    List<JsonObject> expected = new ArrayList<>();
+    for (int i = 39; i >= 0; i--) {
+      expected.add(0, answers.get(39 - i).line());
+    }
+    assertThat(await(store.answers(job.id(), -1, 100))).isEqualTo(expected);
+    reopenStore();
+    assertThat(await(store.answers(job.id(), -1, 100))).isEqualTo(expected);
+    assertThat(await(store.get(job.id())).answered()).isEqualTo(40);
+  }
+
+  @Test
   @DisplayName("an aborted draft leaves nothing behind, not even in the store's size")
   void abortedDraftLeavesNothing() {
     long before = await(store.usage("team-a")).bytes();
@@ -160,6 +192,18 @@ public abstract class JobStoreContract {
     assertThat(usage.bytes()).isGreaterThan(empty);
     await(store.cancel(first.id()));
     assertThat(await(store.usage("team-a")).openJobs()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("jobs are counted by status across clients")
+  void countsByStatus() {
+    Job running = submit(spec("team-a"), 1);
+    submit(spec("team-b"), 1);
+    Job cancelled = submit(spec("team-b"), 1);
+    await(store.claim(running.id(), "runner-1", TTL));
+    await(store.cancel(cancelled.id()));
+    assertThat(await(store.countByStatus())).containsEntry(JobStatus.RUNNING, 1).containsEntry(JobStatus.QUEUED, 1)
+        .containsEntry(JobStatus.CANCELLED, 1).doesNotContainKey(JobStatus.COMPLETED);
   }
 
   @Test

@@ -23,6 +23,10 @@ public final class MutableClock extends Clock {
     now = now.plus(by);
   }
 
+  public void setTo(Instant instant) {
+    now = instant;
+  }
+
   @Override
   public Instant instant() {
     return now;

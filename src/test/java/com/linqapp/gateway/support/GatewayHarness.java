@@ -3,6 +3,8 @@ package com.linqapp.gateway.support;
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.config.ConfigLoader;
 import com.linqapp.gateway.config.GatewayConfig;
+import com.linqapp.gateway.jobs.JobRunnerOptions;
+import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
 import io.vertx.core.Future;
@@ -18,6 +20,8 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,8 +70,24 @@ public final class GatewayHarness implements AutoCloseable {
    *                  loopback host, a free port, client keys {@code team-a=key-a,team-b=key-b})
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides) {
+    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults());
+  }
+
+  /**
+   * @param jobOptions the job runner's timings (the job store is in a fresh temporary directory unless
+   *                   {@code overrides} names one)
+   */
+  public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
+                                     JobRunnerOptions jobOptions) {
     LinqSimulator sim = await(LinqSimulator.start(vertx, simOptions));
+    Path jobsDir;
+    try {
+      jobsDir = Files.createTempDirectory("gateway-jobs-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     JsonObject settings = new JsonObject()
+        .put("GATEWAY_JOBS_DIR", jobsDir.resolve("jobs").toString())
         .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
         .put("LINQ_API_V3_API_KEY", sim.apiKey())
         .put("GATEWAY_HTTP_HOST", "127.0.0.1")
@@ -75,7 +95,7 @@ public final class GatewayHarness implements AutoCloseable {
         .put("GATEWAY_API_KEYS", "team-a=" + KEY_A + ",team-b=" + KEY_B)
         .mergeIn(overrides);
     GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
-    Gateway gateway = await(Gateway.serve(vertx, config));
+    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions));
     WebClient web = WebClient.create(vertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()).setKeepAlive(false));
     return new GatewayHarness(vertx, sim, gateway, config, web);

@@ -14,6 +14,7 @@ import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.jobs.Lease;
 import com.linqapp.gateway.jobs.LeaseHeldException;
 import com.linqapp.gateway.jobs.StaleLeaseException;
+import com.linqapp.gateway.jobs.StoreClosedException;
 import com.linqapp.gateway.jobs.StoreUsage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -155,12 +156,16 @@ public final class FileJobStore implements JobStore {
   }
 
   private <T> Future<T> run(Callable<T> work) {
-    return worker.executeBlocking(() -> {
-      if (closed) {
-        throw new IllegalStateException("the job store is closed");
-      }
-      return work.call();
-    }, false);
+    try {
+      return worker.executeBlocking(() -> {
+        if (closed) {
+          throw new StoreClosedException();
+        }
+        return work.call();
+      }, false);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      return Future.failedFuture(new StoreClosedException()); // Vert.x is closing its worker pools
+    }
   }
 
   private Instant now() {
@@ -230,6 +235,15 @@ public final class FileJobStore implements JobStore {
       }
       long draftBytes = drafts.values().stream().mapToLong(draft -> draft.bytes).sum();
       return new StoreUsage(open, bytes + draftBytes);
+    });
+  }
+
+  @Override
+  public Future<Map<JobStatus, Integer>> countByStatus() {
+    return run(() -> {
+      Map<JobStatus, Integer> counts = new java.util.EnumMap<>(JobStatus.class);
+      jobs.values().forEach(job -> counts.merge(job.status, 1, Integer::sum));
+      return counts;
     });
   }
 

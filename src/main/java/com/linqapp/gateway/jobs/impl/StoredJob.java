@@ -410,13 +410,14 @@ final class StoredJob {
             byte[] tail = new byte[i - start];
             chunk.get(tail);
             chunk.get(); // the newline
-            offset += tail.length + 1;
             terminated = true;
-            if (line == null) {
-              return tail;
+            byte[] whole = tail;
+            if (line != null) {
+              line.write(tail);
+              whole = line.toByteArray();
             }
-            line.write(tail);
-            return line.toByteArray();
+            offset += whole.length + 1;
+            return whole;
           }
         }
         if (line == null) {

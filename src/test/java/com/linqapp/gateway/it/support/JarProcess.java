@@ -141,6 +141,17 @@ public final class JarProcess implements AutoCloseable {
     process.destroy();
   }
 
+  /** SIGKILL on Unix: no shutdown hook runs, nothing is flushed; waits until the process is gone. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(15, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
