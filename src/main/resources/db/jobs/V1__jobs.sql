@@ -58,14 +58,24 @@ CREATE TABLE gateway_job_answers (
   PRIMARY KEY (job_id, idx)
 );
 
--- A cancellation, whoever makes it, reaches the gateway running the job at once.
-CREATE FUNCTION gateway_jobs_notify_cancelled() RETURNS trigger LANGUAGE plpgsql AS $$
+-- What other gateways must hear at once (LISTEN/NOTIFY; the payload is the job id): a job committed (its
+-- runner may be anywhere), cancelled (its runner stops within a second, wherever the cancel came from), or
+-- answered or ended (followers of its results, on any gateway, read on).
+CREATE FUNCTION gateway_jobs_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('gateway_jobs_cancelled', NEW.id);
+  IF OLD.status = 'draft' AND NEW.status = 'queued' THEN
+    PERFORM pg_notify('gateway_jobs_submitted', NEW.id);
+  END IF;
+  IF NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
+    PERFORM pg_notify('gateway_jobs_cancelled', NEW.id);
+  END IF;
+  IF NEW.answered <> OLD.answered OR (NEW.finished_at IS NOT NULL AND OLD.finished_at IS NULL) THEN
+    PERFORM pg_notify('gateway_jobs_answered', NEW.id);
+  END IF;
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER gateway_jobs_cancelled AFTER UPDATE OF status ON gateway_jobs
-  FOR EACH ROW WHEN (NEW.status = 'cancelled' AND OLD.status <> 'cancelled')
-  EXECUTE FUNCTION gateway_jobs_notify_cancelled();
+CREATE TRIGGER gateway_jobs_notify AFTER UPDATE ON gateway_jobs
+  FOR EACH ROW WHEN (OLD.status <> NEW.status OR OLD.answered <> NEW.answered)
+  EXECUTE FUNCTION gateway_jobs_notify();

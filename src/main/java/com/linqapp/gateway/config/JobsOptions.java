@@ -10,7 +10,6 @@ import java.util.Locale;
  * Durable-job settings, validated.
  *
  * @param store            {@code file}, or a {@code postgresql://user:password@host:port/db} URL
- * @param postgres         that URL parsed, or {@code null} with the file store
  * @param dir              the embedded store's directory
  * @param retention        how long finished jobs and their answers are kept
  * @param maxLines         most lines in one job
@@ -23,15 +22,31 @@ import java.util.Locale;
  *                         jobs are taken over this long after its last renewal at the latest
  * @param dbPoolSize       most connections to PostgreSQL one gateway opens (the PostgreSQL store)
  */
-public record JobsOptions(String store, PostgresUrl postgres, String dir, Duration retention, long maxLines,
-                          int maxOpenPerClient, long maxStoreBytes, List<String> callbackHosts, String callbackSecret,
-                          Duration leaseTtl, int dbPoolSize) {
+public record JobsOptions(String store, String dir, Duration retention, long maxLines, int maxOpenPerClient,
+                          long maxStoreBytes, List<String> callbackHosts, String callbackSecret, Duration leaseTtl,
+                          int dbPoolSize) {
 
   /** The embedded store's name in {@code GATEWAY_JOBS_STORE}. */
   public static final String FILE = "file";
 
+  /** The documented defaults of {@code GATEWAY_JOBS_LEASE_SECONDS} and {@code GATEWAY_JOBS_DB_POOL_SIZE}. */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(30);
+  public static final int DEFAULT_DB_POOL_SIZE = 8;
+
+  /** With the default lease and pool size. */
+  public JobsOptions(String store, String dir, Duration retention, long maxLines, int maxOpenPerClient,
+                     long maxStoreBytes, List<String> callbackHosts, String callbackSecret) {
+    this(store, dir, retention, maxLines, maxOpenPerClient, maxStoreBytes, callbackHosts, callbackSecret,
+        DEFAULT_LEASE_TTL, DEFAULT_DB_POOL_SIZE);
+  }
+
   public boolean fileStore() {
     return FILE.equals(store);
+  }
+
+  /** The PostgreSQL store's URL (validated when the settings were read), or {@code null} with the file store. */
+  public PostgresUrl postgres() {
+    return fileStore() ? null : PostgresUrl.parse(store);
   }
 
   /** Whether a {@code callback_url} may name this host (exactly, or under a {@code *.} entry). */
@@ -50,7 +65,7 @@ public record JobsOptions(String store, PostgresUrl postgres, String dir, Durati
 
   @Override
   public String toString() {
-    return "JobsOptions[store=" + (fileStore() ? FILE : postgres.redacted()) + ", dir=" + dir + ", retention="
+    return "JobsOptions[store=" + (fileStore() ? FILE : PostgresUrl.redact(store)) + ", dir=" + dir + ", retention="
         + retention + ", maxLines=" + maxLines + ", maxOpenPerClient=" + maxOpenPerClient + ", maxStoreBytes="
         + maxStoreBytes + ", callbackHosts=" + callbackHosts + ", callbackSecret=" + (callbackSecret == null
         ? "none" : "set") + ", leaseTtl=" + leaseTtl + ", dbPoolSize=" + dbPoolSize + "]";
@@ -62,7 +77,9 @@ public record JobsOptions(String store, PostgresUrl postgres, String dir, Durati
       // Not echoed: a mistyped URL may still hold a password.
       throw new ConfigException("GATEWAY_JOBS_STORE must be 'file' or a postgresql://user:password@host:port/db URL");
     }
-    PostgresUrl postgres = store.equals(FILE) ? null : PostgresUrl.parse(store);
+    if (!store.equals(FILE)) {
+      PostgresUrl.parse(store);
+    }
     String dir = s.string("GATEWAY_JOBS_DIR").isEmpty() ? "./jobs" : s.string("GATEWAY_JOBS_DIR");
     List<String> hosts = new ArrayList<>();
     for (String host : s.string("GATEWAY_JOBS_CALLBACK_HOSTS").split(",")) {
@@ -81,7 +98,7 @@ public record JobsOptions(String store, PostgresUrl postgres, String dir, Durati
       throw new ConfigException("GATEWAY_JOBS_CALLBACK_SECRET must be set (at least 16 characters) when "
           + "GATEWAY_JOBS_CALLBACK_HOSTS allows callbacks: every callback is signed with it");
     }
-    return new JobsOptions(store, postgres, dir, retention(s.string("GATEWAY_JOBS_RETENTION")),
+    return new JobsOptions(store, dir, retention(s.string("GATEWAY_JOBS_RETENTION")),
         s.integer("GATEWAY_JOBS_MAX_LINES", 1, 100_000_000), (int) s.integer("GATEWAY_JOBS_MAX_OPEN_PER_CLIENT", 1,
         100_000), s.integer("GATEWAY_JOBS_MAX_STORE_MB", 1, 100_000_000) * 1024 * 1024, List.copyOf(hosts), secret,
         Duration.ofSeconds(s.integer("GATEWAY_JOBS_LEASE_SECONDS", 5, 3600)),

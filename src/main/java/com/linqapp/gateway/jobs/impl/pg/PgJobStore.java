@@ -1,4 +1,4 @@
-package com.linqapp.gateway.jobs.pg;
+package com.linqapp.gateway.jobs.impl.pg;
 
 import com.linqapp.gateway.jobs.CallbackState;
 import com.linqapp.gateway.jobs.IdempotencyConflictException;
@@ -14,6 +14,7 @@ import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.jobs.Lease;
 import com.linqapp.gateway.jobs.LeaseHeldException;
 import com.linqapp.gateway.jobs.StaleLeaseException;
+import com.linqapp.gateway.jobs.StoreClosedException;
 import com.linqapp.gateway.jobs.StoreUsage;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
+import io.vertx.pgclient.pubsub.PgSubscriber;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -214,8 +216,8 @@ public final class PgJobStore implements JobStore {
       SELECT count(*) FILTER (WHERE status <> 'draft') AS purged FROM doomed""".replace("ENDED", ENDED)
       .replace("NOW", NOW);
 
-  private final Vertx vertx;
   private final Pool pool;
+  private final PgSubscriber notifications;
   private final Clock clock;
   private final JobIds ids = new JobIds();
   private final Reconnecting reconnecting;
@@ -223,9 +225,11 @@ public final class PgJobStore implements JobStore {
   private final Set<String> drafts = ConcurrentHashMap.newKeySet();
   private final String draftOwner = "drafts-" + UUID.randomUUID();
 
-  private PgJobStore(Vertx vertx, Pool pool, Clock clock) {
-    this.vertx = vertx;
+  private volatile boolean closed;
+
+  private PgJobStore(Vertx vertx, Pool pool, PgSubscriber notifications, Clock clock) {
     this.pool = pool;
+    this.notifications = notifications;
     this.clock = clock;
     this.reconnecting = new Reconnecting(vertx);
   }
@@ -246,10 +250,11 @@ public final class PgJobStore implements JobStore {
         .with(new PoolOptions().setMaxSize(poolSize).setMaxWaitQueueSize(poolSize * 256).setName(POOL_NAME))
         .connectingTo(options).using(vertx).build();
     return PgSchema.migrate(pool)
-        .<JobStore>map(before -> {
+        .compose(before -> Notifications.listen(vertx, options))
+        .<JobStore>map(notifications -> {
           log.info("Job store: PostgreSQL at {}:{}/{}, schema version {}, {} connections at most", options.getHost(),
               options.getPort(), options.getDatabase(), PgSchema.VERSION, poolSize);
-          return new PgJobStore(vertx, pool, clock);
+          return new PgJobStore(vertx, pool, notifications, clock);
         })
         .recover(failure -> pool.close().transform(closed -> Future.failedFuture(failure)));
   }
@@ -293,11 +298,15 @@ public final class PgJobStore implements JobStore {
 
   /** A statement that may be sent again after a lost connection: it changes nothing more the second time. */
   private Future<RowSet<Row>> idempotent(String what, String sql, Tuple args) {
-    return reconnecting.run(what, () -> pool.preparedQuery(sql).execute(args));
+    return reconnecting.run(what, () -> once(sql, args));
   }
 
   private Future<RowSet<Row>> once(String sql, Tuple args) {
-    return pool.preparedQuery(sql).execute(args);
+    if (closed) {
+      return Future.failedFuture(new StoreClosedException());
+    }
+    return pool.preparedQuery(sql).execute(args)
+        .recover(failure -> Future.failedFuture(closed ? new StoreClosedException() : failure));
   }
 
   private static double millis(Duration duration) {
@@ -340,7 +349,7 @@ public final class PgJobStore implements JobStore {
     });
   }
 
-  /** Jobs by status, every client's. */
+  @Override
   public Future<Map<JobStatus, Integer>> countByStatus() {
     return idempotent("counting jobs", COUNT_BY_STATUS, args()).map(rows -> {
       Map<JobStatus, Integer> counts = new EnumMap<>(JobStatus.class);
@@ -500,11 +509,17 @@ public final class PgJobStore implements JobStore {
 
   @Override
   public Future<Void> close() {
+    if (closed) {
+      return Future.succeededFuture();
+    }
     List<Future<Void>> discarded = new ArrayList<>();
     for (String id : List.copyOf(drafts)) {
       discarded.add(discard(id));
     }
-    return Future.join(discarded).transform(done -> pool.close());
+    return Future.join(discarded).transform(done -> {
+      closed = true;
+      return Future.join(notifications.close(), pool.close()).mapEmpty();
+    });
   }
 
   private Future<Void> discard(String id) {

@@ -1,4 +1,4 @@
-package com.linqapp.gateway.jobs.pg;
+package com.linqapp.gateway.jobs.impl.pg;
 
 import com.linqapp.gateway.jobs.CallbackState;
 import com.linqapp.gateway.jobs.Job;

@@ -1,4 +1,4 @@
-package com.linqapp.gateway.jobs.pg;
+package com.linqapp.gateway.jobs.impl.pg;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,4 +1,4 @@
-package com.linqapp.gateway.jobs.pg;
+package com.linqapp.gateway.jobs.impl.pg;
 
 import static com.linqapp.gateway.support.GatewayHarness.await;
 
