@@ -17,7 +17,9 @@ import com.linqapp.gateway.jobs.JobStatus;
 import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.jobs.Lease;
 import com.linqapp.gateway.jobs.LeaseHeldException;
+import com.linqapp.gateway.jobs.JobsBus;
 import com.linqapp.gateway.jobs.StaleLeaseException;
+import com.linqapp.gateway.jobs.StoreClosedException;
 import com.linqapp.gateway.support.PostgresServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +27,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -32,7 +37,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two gateways' stores on one database, on the database's own clock (as in production): who holds a job
- * is decided by PostgreSQL's {@code now()}, and a gateway whose lease was taken over cannot write.
+ * is decided by PostgreSQL's {@code now()}, a gateway whose lease was taken over cannot write, and what one
+ * gateway does to a job is heard on the others at once.
  */
 class PgLeaseTest {
 
@@ -40,24 +46,41 @@ class PgLeaseTest {
   static final Duration LONG = Duration.ofMinutes(5);
   static final Duration SHORT = Duration.ofMillis(1);
 
-  Vertx vertx;
+  /** Each gateway has a Vert.x (an event bus) of its own. */
+  Vertx vertxA;
+  Vertx vertxB;
   String database;
   JobStore gatewayA;
   JobStore gatewayB;
 
   @BeforeEach
   void setUp() {
-    vertx = Vertx.vertx();
+    vertxA = Vertx.vertx();
+    vertxB = Vertx.vertx();
     database = SERVER.createDatabase("leases");
-    gatewayA = await(PgJobStore.open(vertx, SERVER.connectOptions(database), 2, null));
-    gatewayB = await(PgJobStore.open(vertx, SERVER.connectOptions(database), 2, null));
+    gatewayA = await(PgJobStore.open(vertxA, SERVER.connectOptions(database), 2, null));
+    gatewayB = await(PgJobStore.open(vertxB, SERVER.connectOptions(database), 2, null));
   }
 
   @AfterEach
   void tearDown() {
     await(gatewayA.close());
     await(gatewayB.close());
-    await(vertx.close());
+    await(vertxA.close());
+    await(vertxB.close());
+  }
+
+  /** What reaches a gateway's local {@link JobsBus} address, in order. */
+  static BlockingQueue<String> heard(Vertx vertx, String address) {
+    BlockingQueue<String> ids = new LinkedBlockingQueue<>();
+    await(vertx.eventBus().<String>localConsumer(address, message -> ids.add(message.body())).completion());
+    return ids;
+  }
+
+  static String next(BlockingQueue<String> ids) throws InterruptedException {
+    String id = ids.poll(10, TimeUnit.SECONDS);
+    assertThat(id).as("an event within 10 s").isNotNull();
+    return id;
   }
 
   Job submit(int lines) {
@@ -134,6 +157,38 @@ class PgLeaseTest {
     Job after = await(gatewayB.appendAnswers(current, List.of(answer(1), answer(2), answer(3)), null));
     assertThat(after.answered()).isEqualTo(4);
     assertThat(await(gatewayB.update(current, JobStatus.COMPLETED, null)).status()).isEqualTo(JobStatus.COMPLETED);
+  }
+
+  @Test
+  @DisplayName("a cancel made on one gateway reaches the runner's gateway at once, with no write of its own")
+  void cancelReachesTheHolder() throws InterruptedException {
+    BlockingQueue<String> submittedAtB = heard(vertxB, JobsBus.SUBMITTED);
+    BlockingQueue<String> cancelledAtA = heard(vertxA, JobsBus.CANCELLED);
+    BlockingQueue<String> answeredAtB = heard(vertxB, JobsBus.ANSWERED);
+    Job job = submit(3);
+    assertThat(next(submittedAtB)).as("gateway B hears of A's submission").isEqualTo(job.id());
+    Lease lease = await(gatewayA.claim(job.id(), "gateway-a", LONG));
+    await(gatewayA.appendAnswers(lease, List.of(answer(0)), null));
+    assertThat(next(answeredAtB)).as("followers on B hear of A's answers").isEqualTo(job.id());
+
+    long before = System.nanoTime();
+    await(gatewayB.cancel(job.id()));
+    assertThat(next(cancelledAtA)).isEqualTo(job.id());
+    long millis = (System.nanoTime() - before) / 1_000_000;
+    System.out.println("cancel on B heard on A after " + millis + " ms");
+    assertThat(next(answeredAtB)).as("followers hear that the job ended").isEqualTo(job.id());
+    await(gatewayB.cancel(job.id()));
+    assertThat(cancelledAtA.poll(300, TimeUnit.MILLISECONDS)).as("a repeated cancel changes nothing").isNull();
+  }
+
+  @Test
+  @DisplayName("a closed store refuses every operation with StoreClosedException")
+  void closedStoreRefuses() {
+    Job job = submit(1);
+    await(gatewayB.close());
+    assertThat(awaitFailure(gatewayB.get(job.id()))).isInstanceOf(StoreClosedException.class);
+    assertThat(awaitFailure(gatewayB.claim(job.id(), "gateway-b", LONG))).isInstanceOf(StoreClosedException.class);
+    assertThat(await(gatewayA.get(job.id())).status()).isEqualTo(JobStatus.QUEUED);
   }
 
   @Test
