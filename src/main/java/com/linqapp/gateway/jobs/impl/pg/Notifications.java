@@ -34,8 +34,10 @@ final class Notifications {
   /** Starts listening; completes once the channels are subscribed. */
   static Future<PgSubscriber> listen(Vertx vertx, PgConnectOptions options) {
     PgSubscriber subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> {
-      if (retries == 0) {
-        log.warn("Job store: the connection listening for other gateways' job events was lost; reconnecting");
+      // The first loss is also what closing Vert.x looks like: only a failed reconnection is news.
+      if (retries == 1) {
+        log.warn("Job store: the connection listening for other gateways' job events was lost and cannot be "
+            + "opened again yet; retrying every {} ms", RECONNECT_MILLIS);
       }
       return RECONNECT_MILLIS;
     });

@@ -1,0 +1,298 @@
+package com.linqapp.gateway.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.it.support.Sim;
+import com.linqapp.gateway.sim.RateLimitMode;
+import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.support.PostgresServer;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real gateway processes sharing one PostgreSQL job store (a throw-away server of the test's): any
+ * gateway serves any job, a cancel made on the gateway that does not run the job stops it on the one that
+ * does, and when the runner is killed with SIGKILL the other takes the job over from its last durable
+ * answer — every line answered exactly once. The database password appears in no output.
+ */
+class PgJobsIT {
+
+  static final PostgresServer SERVER = PostgresServer.shared();
+  static final String KEY = "pg-it-key";
+  static final int RATE = 100;
+  static final int MAX_CONCURRENCY = 16;
+  /** The runner's write batch at most: what a killed runner may have bought without writing. */
+  static final int FLUSH_LINES = 500;
+  static final int LEASE_SECONDS = 5;
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir
+  Path workDir;
+
+  Sim sim;
+  final List<JarProcess> processes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    processes.forEach(JarProcess::close);
+    if (sim != null) {
+      sim.close();
+    }
+  }
+
+  private Map<String, String> env(int port, String store) {
+    Map<String, String> env = new HashMap<>();
+    env.put("LINQ_API_V3_BASE_URL", sim == null ? "http://127.0.0.1:9" : sim.baseUrl());
+    env.put("LINQ_API_V3_API_KEY", sim == null ? "unused" : sim.apiKey());
+    env.put("GATEWAY_HTTP_HOST", "127.0.0.1");
+    env.put("GATEWAY_HTTP_PORT", String.valueOf(port));
+    env.put("GATEWAY_API_KEYS", "crm=" + KEY);
+    env.put("LINQ_RATE_LIMIT_PER_SECOND", String.valueOf(RATE));
+    env.put("LINQ_MAX_CONCURRENCY", String.valueOf(MAX_CONCURRENCY));
+    env.put("GATEWAY_JOBS_STORE", store);
+    env.put("GATEWAY_JOBS_LEASE_SECONDS", String.valueOf(LEASE_SECONDS));
+    env.put("GATEWAY_LOG_LEVEL", "DEBUG");
+    return env;
+  }
+
+  private JarProcess serve(String name, int port, String store) {
+    JarProcess process = JarProcess.start(workDir, name, env(port, store), "serve");
+    processes.add(process);
+    return process;
+  }
+
+  /** A gateway of the pair, by its HTTP port. */
+  private record Gateway(String name, int port, JarProcess process) {
+  }
+
+  static HttpResponse<String> call(int port, String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + KEY).timeout(Duration.ofSeconds(30));
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      request.header("Content-Type", "application/x-ndjson");
+    }
+    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static String submit(int port, List<String> addresses) throws Exception {
+    StringBuilder body = new StringBuilder();
+    addresses.forEach(address -> body.append(new JsonObject().put("address", address).encode()).append('\n'));
+    HttpResponse<String> response = call(port, "POST", "/v1/jobs", body.toString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    return new JsonObject(response.body()).getString("id");
+  }
+
+  static JsonObject status(int port, String id) throws Exception {
+    HttpResponse<String> response = call(port, "GET", "/v1/jobs/" + id, null);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    return new JsonObject(response.body());
+  }
+
+  static JsonObject awaitStatus(int port, String id, Duration within, Predicate<JsonObject> wanted) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      JsonObject job = status(port, id);
+      if (wanted.test(job)) {
+        return job;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("job not there within " + within + ": " + job);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** Which gateway runs the job: the one that logged starting it (last, when it moved). */
+  static Gateway awaitRunner(String id, Duration within, Gateway... gateways) throws InterruptedException {
+    Pattern started = Pattern.compile("Job " + id + " of crm started here");
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (Gateway gateway : gateways) {
+        if (gateway.process().isAlive() && started.matcher(gateway.process().stderr()).find()) {
+          return gateway;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no gateway started job " + id);
+  }
+
+  static List<String> addresses(int block, int count) {
+    return java.util.stream.IntStream.range(0, count).mapToObj(i -> String.format("+1202%03d%04d", 300 + block, i))
+        .toList();
+  }
+
+  @Test
+  @DisplayName("two gateways, one database: cancel from the other gateway, SIGKILL of the runner, exact takeover")
+  void twoGatewaysShareJobs() throws Exception {
+    sim = new Sim(new SimulatorOptions().setRateLimitMode(RateLimitMode.TOKEN_BUCKET).setRatePerSecond(RATE * 1.1)
+        .setBurst(10));
+    String database = SERVER.createDatabase("two_gateways");
+    String store = SERVER.url(database);
+    int portA = JarProcess.freePort();
+    int portB = JarProcess.freePort();
+    Gateway a = new Gateway("A", portA, serve("pg-gateway-a", portA, store));
+    Gateway b = new Gateway("B", portB, serve("pg-gateway-b", portB, store));
+    a.process().awaitReady(portA, Duration.ofSeconds(90));
+    b.process().awaitReady(portB, Duration.ofSeconds(90));
+
+    // 1. A cancel made on the gateway that does not run the job stops the run where it is.
+    List<String> cancelledAddresses = addresses(1, 2_000);
+    String cancelled = submit(portA, cancelledAddresses);
+    Gateway holder = awaitRunner(cancelled, Duration.ofSeconds(30), a, b);
+    Gateway other = holder == a ? b : a;
+    awaitStatus(other.port(), cancelled, Duration.ofSeconds(30), job -> job.getLong("answered") >= 100);
+    HttpResponse<String> deleted = call(other.port(), "DELETE", "/v1/jobs/" + cancelled, null);
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(new JsonObject(deleted.body()).getString("status")).isEqualTo("cancelled");
+    eventuallyLogged(holder, "Job " + cancelled + " cancelled; stopping its run");
+    JsonObject afterCancel = status(holder.port(), cancelled);
+    assertThat(afterCancel.getString("status")).isEqualTo("cancelled");
+    assertThat(afterCancel.getLong("answered")).isLessThan(cancelledAddresses.size());
+
+    // 2. A job runs on one gateway; the other follows its results; the runner is killed half-way.
+    List<String> addresses = addresses(2, 2_000);
+    String id = submit(other.port(), addresses);
+    Gateway runner = awaitRunner(id, Duration.ofSeconds(30), a, b);
+    Gateway survivor = runner == a ? b : a;
+    CompletableFuture<HttpResponse<Stream<String>>> follow = HTTP.sendAsync(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + survivor.port() + "/v1/jobs/" + id + "/results?follow=true"))
+        .header("Authorization", "Bearer " + KEY).GET().build(), HttpResponse.BodyHandlers.ofLines());
+    CompletableFuture<List<String>> followed = follow.thenApply(response -> {
+      assertThat(response.statusCode()).isEqualTo(200);
+      return response.body().toList();
+    });
+    awaitStatus(survivor.port(), id, Duration.ofSeconds(60), job -> job.getLong("answered") >= addresses.size() / 3);
+    runner.process().kill();
+    LocalTime killedAt = LocalTime.now();
+    long durableAtKill = status(survivor.port(), id).getLong("answered");
+
+    eventuallyLogged(survivor, "Job " + id + " of crm started here");
+    JsonObject done = awaitStatus(survivor.port(), id, Duration.ofSeconds(120),
+        job -> "completed".equals(job.getString("status")));
+    double resumedAfter = secondsToResume(survivor, id, killedAt);
+    assertThat(done.getLong("answered")).isEqualTo(addresses.size());
+
+    // every line exactly once: through the follower on the surviving gateway, and through a plain read
+    List<String> streamed = followed.get(60, TimeUnit.SECONDS);
+    assertExactlyOnce(streamed, addresses.size());
+    HttpResponse<String> results = call(survivor.port(), "GET", "/v1/jobs/" + id + "/results?limit=5000", null);
+    assertExactlyOnce(results.body().lines().toList(), addresses.size());
+
+    long upstream = addresses.stream().mapToLong(sim.simulator.stats()::requestsFor).sum();
+    System.out.printf("PgJobsIT: %d lines, %d upstream calls for them (%d durable at the kill; bound = in flight %d"
+            + " + unflushed batch %d); the survivor resumed %.1f s after the kill (lease %d s)%n", addresses.size(),
+        upstream, durableAtKill, MAX_CONCURRENCY, FLUSH_LINES, resumedAfter, LEASE_SECONDS);
+    assertThat(upstream).isLessThanOrEqualTo(addresses.size() + MAX_CONCURRENCY + FLUSH_LINES);
+    // the lease, one scan, and a loaded machine's slack
+    assertThat(resumedAfter).isLessThan(LEASE_SECONDS + 30);
+
+    // the cancelled job stayed stopped, and reads work on any gateway
+    long cancelledCalls = cancelledAddresses.stream().mapToLong(sim.simulator.stats()::requestsFor).sum();
+    assertThat(status(survivor.port(), cancelled).getLong("answered")).isLessThanOrEqualTo(cancelledCalls);
+    assertThat(cancelledCalls).as("the cancelled job's checks stopped").isLessThan(cancelledAddresses.size());
+    HttpResponse<String> list = call(survivor.port(), "GET", "/v1/jobs", null);
+    assertThat(list.body()).contains(id).contains(cancelled);
+
+    // the pool's metrics are exported
+    HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+        + survivor.port() + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.body().lines().filter(line -> line.startsWith("vertx_pool_")
+        && line.contains("pool_name=\"gateway-jobs\"")).toList()).as("pool metrics").isNotEmpty();
+
+    survivor.process().terminate();
+    survivor.process().waitForExit(Duration.ofSeconds(30));
+    for (JarProcess process : processes) {
+      assertThat(process.stdout() + process.stderr()).as(process.logs()).doesNotContain(PostgresServer.PASSWORD)
+          .doesNotContain("+1202301").doesNotContain("+1202302");
+    }
+  }
+
+  /** From the kill to the survivor taking the job (its log line's time; one machine, one wall clock). */
+  private static double secondsToResume(Gateway survivor, String id, LocalTime killedAt) {
+    Matcher line = Pattern.compile("(\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .*Job " + id + " of crm started here")
+        .matcher(survivor.process().stderr());
+    assertThat(line.find()).as("the survivor's start line").isTrue();
+    long millis = Duration.between(killedAt, LocalTime.parse(line.group(1))).toMillis();
+    return (millis < 0 ? millis + Duration.ofDays(1).toMillis() : millis) / 1000.0; // past midnight
+  }
+
+  private static void eventuallyLogged(Gateway gateway, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!gateway.process().stderr().contains(text)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(gateway.name() + " never logged '" + text + "'\n" + gateway.process().logs());
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static void assertExactlyOnce(List<String> lines, int total) {
+    Set<Long> indexes = new HashSet<>();
+    for (String line : lines) {
+      JsonObject answer = new JsonObject(line);
+      assertThat(answer.containsKey("error")).as(line).isFalse();
+      assertThat(indexes.add(answer.getLong("index"))).as("answered twice: " + line).isTrue();
+    }
+    assertThat(indexes).hasSize(total).allMatch(index -> index >= 0 && index < total);
+  }
+
+  @Test
+  @DisplayName("a job schema newer than the gateway: exit 2 with a clear message")
+  void newerSchemaIsExit2() throws Exception {
+    String database = SERVER.createDatabase("newer_schema");
+    int port = JarProcess.freePort();
+    JarProcess first = serve("pg-schema-first", port, SERVER.url(database)).awaitReady(port, Duration.ofSeconds(90));
+    first.terminate();
+    first.waitForExit(Duration.ofSeconds(30));
+    SERVER.psql(database, "INSERT INTO gateway_schema_version (version, script) VALUES (99, 'V99__future.sql')");
+
+    JarProcess refused = serve("pg-schema-newer", port, SERVER.url(database));
+    assertThat(refused.waitForExit(Duration.ofSeconds(90))).as(refused.logs()).isEqualTo(2);
+    assertThat(refused.stderr()).contains("configuration error: GATEWAY_JOBS_STORE: the database's job schema is at "
+        + "version 99, newer than this gateway knows");
+    assertThat(refused.stdout() + refused.stderr()).doesNotContain(PostgresServer.PASSWORD);
+  }
+
+  @Test
+  @DisplayName("a wrong password or a bad URL stops the start, and no output shows the password given")
+  void passwordsStayOutOfErrors() {
+    String database = SERVER.createDatabase("bad_password");
+    String wrong = "Wrong-Pa55-4f9a";
+    int port = JarProcess.freePort();
+    JarProcess rejected = serve("pg-wrong-password", port, SERVER.url(database).replace(PostgresServer.PASSWORD, wrong));
+    assertThat(rejected.waitForExit(Duration.ofSeconds(90))).as(rejected.logs()).isEqualTo(1);
+    assertThat(rejected.stderr()).contains("could not start").contains("password authentication failed");
+    assertThat(rejected.stdout() + rejected.stderr()).doesNotContain(wrong);
+
+    JarProcess malformed = serve("pg-bad-url", port, "postgresql://gateway:" + wrong + "@127.0.0.1:port/" + database);
+    assertThat(malformed.waitForExit(Duration.ofSeconds(90))).as(malformed.logs()).isEqualTo(2);
+    assertThat(malformed.stderr()).contains("GATEWAY_JOBS_STORE").contains("postgresql://gateway:***@");
+    assertThat(malformed.stdout() + malformed.stderr()).doesNotContain(wrong);
+  }
+}
