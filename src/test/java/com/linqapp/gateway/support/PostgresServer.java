@@ -29,8 +29,9 @@ import java.util.stream.Stream;
  * under root (CI) the cluster belongs to the unprivileged {@code postgres} user and runs through
  * {@code runuser}. Each test takes a database of its own ({@link #createDatabase}).
  *
- * <p>Durability is switched off ({@code fsync=off}): the tests kill gateways, never this server, and a
- * shared two-core machine runs them faster so.
+ * <p>The tests' server has durability switched off ({@code fsync=off}): they kill gateways, never this
+ * server, and a shared two-core machine runs them faster so. Benchmarks start a durable one
+ * ({@link #start(boolean)}), PostgreSQL's defaults.
  */
 public final class PostgresServer {
 
@@ -48,26 +49,34 @@ public final class PostgresServer {
   private final Path dir;
   private final int port;
   private final boolean asPostgresUser;
+  private final boolean durable;
   private final AtomicInteger databases = new AtomicInteger();
 
-  private PostgresServer(Path bin, Path dir, int port, boolean asPostgresUser) {
+  private PostgresServer(Path bin, Path dir, int port, boolean asPostgresUser, boolean durable) {
     this.bin = bin;
     this.dir = dir;
     this.port = port;
     this.asPostgresUser = asPostgresUser;
+    this.durable = durable;
   }
 
-  /** The JVM's server, started on first use. */
+  /** The JVM's server for tests, started on first use, stopped when the JVM exits. */
   public static synchronized PostgresServer shared() {
     if (shared == null) {
-      shared = start();
+      shared = start(false);
       PostgresServer server = shared;
       Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "postgres-test-server-stop"));
     }
     return shared;
   }
 
-  private static PostgresServer start() {
+  /**
+   * A server of the caller's, to {@link #stop()} (also stopped by the next run should this JVM die first).
+   *
+   * @param durable PostgreSQL's durability defaults ({@code fsync}, synchronous commits) rather than the
+   *                tests' shortcuts
+   */
+  public static PostgresServer start(boolean durable) {
     Path bin = binaries();
     boolean root = "root".equals(System.getProperty("user.name"));
     stopLeftovers(bin, root);
@@ -79,7 +88,7 @@ public final class PostgresServer {
       if (root) {
         chownToPostgres(dir);
       }
-      PostgresServer server = new PostgresServer(bin, dir, freePort(), root);
+      PostgresServer server = new PostgresServer(bin, dir, freePort(), root, durable);
       server.initdb();
       server.startServer();
       server.psql("postgres", "CREATE ROLE " + TLS_USER + " LOGIN SUPERUSER PASSWORD '" + PASSWORD + "'");
@@ -124,15 +133,15 @@ public final class PostgresServer {
   }
 
   private void startServer() {
-    String options = "-p " + port + " -k " + dir + " -c listen_addresses=localhost -c fsync=off"
-        + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    String options = "-p " + port + " -k " + dir + " -c listen_addresses=localhost -c max_connections=300"
+        + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         + " -c ssl=on -c ssl_cert_file=" + dir.resolve(Tls.SERVER_CERT) + " -c ssl_key_file=" + dir.resolve(Tls.SERVER_KEY);
     run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", dir.resolve("server.log").toString(),
         "-w", "-t", "120", "-o", options, "start"), 150);
   }
 
   /** Stops the server at once and deletes its directory. */
-  void stop() {
+  public void stop() {
     try {
       run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-m", "immediate", "-w", "stop"), 60);
     } catch (RuntimeException e) {
@@ -156,7 +165,7 @@ public final class PostgresServer {
         if (ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
           continue;
         }
-        PostgresServer leftover = new PostgresServer(bin, dir, 0, root);
+        PostgresServer leftover = new PostgresServer(bin, dir, 0, root, false);
         if (Files.exists(leftover.data().resolve("postmaster.pid"))) {
           leftover.stop();
         } else {

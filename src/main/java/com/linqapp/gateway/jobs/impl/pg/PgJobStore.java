@@ -119,10 +119,12 @@ public final class PgJobStore implements JobStore {
       "SELECT status, count(*) AS jobs FROM gateway_jobs WHERE status <> 'draft' GROUP BY status";
   private static final String CANCEL = "UPDATE gateway_jobs SET " + ending("'cancelled'", "$3")
       + " WHERE id = $2 AND status IN " + OPEN + " RETURNING *";
+  /** Answers in the window ($2, $3], at most $4, with the job's status and total (see {@link #window}). */
   private static final String ANSWERS = """
-      SELECT j.status, a.idx, a.answer FROM gateway_jobs j
+      SELECT j.status, j.total, a.idx, a.answer AS text FROM gateway_jobs j
       LEFT JOIN LATERAL (
-        SELECT idx, answer FROM gateway_job_answers WHERE job_id = j.id AND idx > $2 ORDER BY idx LIMIT $3) a ON true
+        SELECT idx, answer FROM gateway_job_answers
+        WHERE job_id = j.id AND idx > $2 AND idx <= $3 ORDER BY idx LIMIT $4) a ON true
       WHERE j.id = $1 AND j.status <> 'draft'
       ORDER BY a.idx""";
 
@@ -146,11 +148,18 @@ public final class PgJobStore implements JobStore {
   private static final String RELEASE = """
       UPDATE gateway_jobs SET lease_owner = NULL, lease_expires_at = NULL, rate = NULL
       WHERE id = $1 AND generation = $2 AND lease_owner = $3""";
+  /** Lines without an answer in the window ($2, $3], at most $4, with the job's status and total. */
   private static final String UNANSWERED = """
-      SELECT l.idx, l.line FROM gateway_job_lines l
-      WHERE l.job_id = $1 AND l.idx > $2
-        AND NOT EXISTS (SELECT 1 FROM gateway_job_answers a WHERE a.job_id = l.job_id AND a.idx = l.idx)
-      ORDER BY l.idx LIMIT $3""";
+      SELECT j.status, j.total, l.idx, l.line AS text FROM gateway_jobs j
+      LEFT JOIN LATERAL (
+        SELECT idx, line FROM gateway_job_lines l
+        WHERE l.job_id = j.id AND l.idx > $2 AND l.idx <= $3
+          AND NOT EXISTS (SELECT 1 FROM gateway_job_answers a WHERE a.job_id = l.job_id AND a.idx = l.idx)
+        ORDER BY l.idx LIMIT $4) l ON true
+      WHERE j.id = $1
+      ORDER BY l.idx""";
+  /** The widest window one read statement covers. */
+  private static final long MAX_WINDOW = 65_536;
   /** The lease holder's row, locked: what fences every runner write. */
   private static final String HELD = """
       held AS (
@@ -366,21 +375,57 @@ public final class PgJobStore implements JobStore {
 
   @Override
   public Future<List<JsonObject>> answers(String id, long after, int limit) {
-    return idempotent("reading answers", ANSWERS, args(id, after, limit)).map(rows -> {
-      List<JsonObject> lines = new ArrayList<>();
-      long expected = Math.max(0, after + 1);
-      for (Row row : rows) {
+    List<JsonObject> lines = new ArrayList<>();
+    return window(ANSWERS, "reading answers", id, Math.max(after, -1), limit, limit, true, (status, index, text) -> {
+      long expected = lines.isEmpty() ? Math.max(after, -1) + 1 : lines.get(lines.size() - 1).getLong("index") + 1;
+      if (index != expected && !status.finished()) {
+        return false; // a line before this one is still unanswered: the cursor stops there
+      }
+      lines.add(new JsonObject(text));
+      return true;
+    }).map(lines);
+  }
+
+  /** What a window's rows go to: {@code false} stops the read (a gap the reader must not pass). */
+  @FunctionalInterface
+  private interface WindowRow {
+    boolean accept(JobStatus status, long index, String text);
+  }
+
+  /**
+   * Reads a job's rows window by window, {@code (after, after + span]}, until {@code limit} rows were taken or
+   * the job's last line was passed: PostgreSQL's statistics know nothing yet of a job submitted a moment ago,
+   * and with no bound a plan chosen on them may read every line of the job before the first few are returned.
+   * Bounded, any plan reads at most one window. A window without enough rows (answered lines skipped, gaps)
+   * is followed by one twice as wide.
+   *
+   * @param answers whether these are answers, which a job not finished has none of past its first gap: they are
+   *                read in one window of {@code limit}
+   */
+  private Future<Void> window(String sql, String what, String id, long after, int limit, long span, boolean answers,
+                              WindowRow rows) {
+    long upTo = after + span;
+    return idempotent(what, sql, args(id, after, upTo, limit)).compose(result -> {
+      int taken = 0;
+      long total = 0;
+      boolean finished = false;
+      for (Row row : result) {
+        JobStatus status = JobStatus.fromWireName(row.getString("status"));
+        total = row.getLong("total");
+        finished = status.finished();
         Long index = row.getLong("idx");
         if (index == null) {
-          break; // the job has no answers past the cursor
+          break; // nothing in this window
         }
-        if (index != expected && !JobStatus.fromWireName(row.getString("status")).finished()) {
-          break; // a line before this one is still unanswered: the cursor stops there
+        if (!rows.accept(status, index, row.getString("text"))) {
+          return Future.succeededFuture();
         }
-        lines.add(new JsonObject(row.getString("answer")));
-        expected = index + 1;
+        taken++;
       }
-      return lines;
+      if (taken >= limit || upTo >= total - 1 || result.size() == 0 || answers && !finished) {
+        return Future.succeededFuture();
+      }
+      return window(sql, what, id, upTo, limit - taken, Math.min(span * 2, MAX_WINDOW), answers, rows);
     });
   }
 
@@ -420,11 +465,9 @@ public final class PgJobStore implements JobStore {
 
   @Override
   public Future<List<JobLine>> unanswered(String id, long after, int limit) {
-    return idempotent("reading lines", UNANSWERED, args(id, after, limit)).map(rows -> {
-      List<JobLine> lines = new ArrayList<>(rows.size());
-      rows.forEach(row -> lines.add(new JobLine(row.getLong("idx"), row.getString("line"))));
-      return lines;
-    });
+    List<JobLine> lines = new ArrayList<>(limit);
+    return window(UNANSWERED, "reading lines", id, Math.max(after, -1), limit, 2L * limit, false, (status, index, text) ->
+        lines.add(new JobLine(index, text))).map(lines);
   }
 
   @Override

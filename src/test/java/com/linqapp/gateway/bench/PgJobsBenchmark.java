@@ -1,0 +1,423 @@
+package com.linqapp.gateway.bench;
+
+import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.it.support.Sim;
+import com.linqapp.gateway.sim.RateLimitMode;
+import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.support.PostgresServer;
+import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The PostgreSQL job store's benchmark (a {@code main}, not a test; run it with {@code bench/pg-jobs.sh}): real
+ * gateway jars on a durable throw-away PostgreSQL server (fsync and synchronous commits on, as PostgreSQL
+ * ships), in front of the Linq simulator. Cases, each run {@code runs} times:
+ * <ul>
+ *   <li>{@code submit}: {@code POST /v1/jobs} of {@code lines} NDJSON lines, streamed; lines ÷ time to the
+ *       {@code 202} (target ≥ 10,000 lines/s for 1,000,000 lines). The job is cancelled right after.</li>
+ *   <li>{@code cache}: a job of {@code hits} addresses all in the answer cache (a first job checked them);
+ *       lines ÷ (finished_at − started_at) (target ≥ 5,000 lines/s).</li>
+ *   <li>{@code takeover}: two gateways on one database and a limit of {@code rate}/s; the gateway running a
+ *       {@code takeover}-line job is killed with SIGKILL at half-way; the other finishes it. Lines lost and
+ *       answered twice (target 0), upstream calls for the job's addresses against distinct + in flight + one
+ *       unflushed batch, and the time from the kill to the takeover (target ≤ lease + 5 s).</li>
+ * </ul>
+ * Arguments (all optional): {@code cases=submit,cache,takeover runs=3 lines=1000000 hits=20000 takeover=20000
+ * rate=200 lease=30 store=postgresql}; {@code store=file} runs the submit and cache cases on the embedded store,
+ * for comparison.
+ */
+public final class PgJobsBenchmark {
+
+  private static final String KEY = "bench-key";
+  private static final int MAX_CONCURRENCY = 16;
+  private static final int FLUSH_LINES = 500;
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  private final Map<String, String> opts;
+  private final PostgresServer server;
+  private final Path workDir;
+  private final List<JarProcess> processes = new ArrayList<>();
+  private Sim sim;
+  private int block;
+
+  private PgJobsBenchmark(Map<String, String> opts, PostgresServer server, Path workDir) {
+    this.opts = opts;
+    this.server = server;
+    this.workDir = workDir;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = new TreeMap<>(Map.of("cases", "submit,cache,takeover", "runs", "3",
+        "lines", "1000000", "hits", "20000", "takeover", "20000", "rate", "200", "lease", "30", "store", "postgresql"));
+    for (String arg : args) {
+      String[] kv = arg.split("=", 2);
+      if (kv.length != 2 || !opts.containsKey(kv[0])) {
+        System.err.println("usage: PgJobsBenchmark " + opts.keySet().stream().map(k -> "[" + k + "=…]").toList());
+        System.exit(2);
+      }
+      opts.put(kv[0], kv[1]);
+    }
+    PostgresServer server = PostgresServer.start(true);
+    Path workDir = Files.createTempDirectory("pg-jobs-bench-");
+    PgJobsBenchmark bench = new PgJobsBenchmark(opts, server, workDir);
+    List<String> report = new ArrayList<>();
+    try {
+      report.add(String.format(Locale.ROOT, "machine: nproc=%d, Java %s; PostgreSQL: %s; load before: %s",
+          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+          server.psql("postgres", "SHOW server_version").trim() + " (fsync "
+              + server.psql("postgres", "SHOW fsync").trim() + ", synchronous_commit "
+              + server.psql("postgres", "SHOW synchronous_commit").trim() + ")", loadAverage()));
+      for (String name : opts.get("cases").split(",")) {
+        switch (name.trim()) {
+          case "submit" -> report.addAll(bench.submit());
+          case "cache" -> report.addAll(bench.cacheHits());
+          case "takeover" -> report.addAll(bench.takeover());
+          default -> throw new IllegalArgumentException("unknown case " + name);
+        }
+      }
+      report.add("load after: " + loadAverage());
+    } finally {
+      bench.close();
+      server.stop();
+    }
+    System.out.println();
+    report.forEach(System.out::println);
+    System.exit(0);
+  }
+
+  // ---- cases ------------------------------------------------------------------------------------------------
+
+  private List<String> submit() throws Exception {
+    int lines = Integer.parseInt(opts.get("lines"));
+    sim = new Sim(new SimulatorOptions());
+    int port = JarProcess.freePort();
+    String database = server.createDatabase("bench_submit");
+    gateway("bench-submit", port, store(database), 30);
+    List<String> rows = new ArrayList<>(List.of("", "### submit (" + opts.get("store") + " store): " + lines
+        + " lines, NDJSON streamed to POST /v1/jobs",
+        "", "| run | time to 202 (s) | lines/s |", "|---|---:|---:|"));
+    List<Double> rates = new ArrayList<>();
+    for (int run = 1; run <= runs(); run++) {
+      int from = nextBlock() * 1_000_000;
+      long start = System.nanoTime();
+      HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(jobs(port))
+          .header("Authorization", "Bearer " + KEY).header("Content-Type", "application/x-ndjson")
+          .timeout(Duration.ofMinutes(10))
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new NdjsonLines(from, lines))).build(),
+          HttpResponse.BodyHandlers.ofString());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      check(accepted.statusCode() == 202, "submission refused: " + accepted.statusCode() + " " + accepted.body());
+      String id = new JsonObject(accepted.body()).getString("id");
+      check(new JsonObject(accepted.body()).getLong("total") == lines, "total " + accepted.body());
+      call(port, "DELETE", "/v1/jobs/" + id); // the next run is measured without this one running
+      rates.add(lines / seconds);
+      rows.add(String.format(Locale.ROOT, "| %d | %.1f | %,.0f |", run, seconds, lines / seconds));
+      System.out.println(rows.get(rows.size() - 1));
+    }
+    rows.add(summary("lines/s", rates, 10_000, true));
+    if (!fileStore()) {
+      rows.add("- database size after " + runs() + " submissions of " + lines + " lines: "
+          + server.psql("postgres", "SELECT pg_size_pretty(pg_database_size('" + database + "'))").trim());
+    }
+    stopAll();
+    return rows;
+  }
+
+  private List<String> cacheHits() throws Exception {
+    int hits = Integer.parseInt(opts.get("hits"));
+    sim = new Sim(new SimulatorOptions());
+    int port = JarProcess.freePort();
+    gateway("bench-cache", port, store(server.createDatabase("bench_cache")), 30);
+    List<String> addresses = addresses(nextBlock(), hits);
+    String warm = submit(port, addresses);
+    awaitStatus(port, warm, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
+    List<String> rows = new ArrayList<>(List.of("", "### cache (" + opts.get("store") + " store): a job of " + hits
+        + " lines, all answer-cache hits",
+        "", "| run | started → finished (s) | lines/s | upstream calls during the run |", "|---|---:|---:|---:|"));
+    List<Double> rates = new ArrayList<>();
+    for (int run = 1; run <= runs(); run++) {
+      long before = sim.simulator.stats().checkRequests();
+      String id = submit(port, addresses);
+      JsonObject done = awaitStatus(port, id, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
+      double seconds = Duration.between(Instant.parse(done.getString("started_at")),
+          Instant.parse(done.getString("finished_at"))).toNanos() / 1e9;
+      rates.add(hits / seconds);
+      rows.add(String.format(Locale.ROOT, "| %d | %.2f | %,.0f | %d |", run, seconds, hits / seconds,
+          sim.simulator.stats().checkRequests() - before));
+      System.out.println(rows.get(rows.size() - 1));
+    }
+    rows.add(summary("lines/s", rates, 5_000, true));
+    stopAll();
+    return rows;
+  }
+
+  private List<String> takeover() throws Exception {
+    int lines = Integer.parseInt(opts.get("takeover"));
+    int rate = Integer.parseInt(opts.get("rate"));
+    int lease = Integer.parseInt(opts.get("lease"));
+    sim = new Sim(new SimulatorOptions().setRateLimitMode(RateLimitMode.TOKEN_BUCKET).setRatePerSecond(rate * 1.1)
+        .setBurst(10));
+    String store = server.url(server.createDatabase("bench_takeover"));
+    int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
+    JarProcess[] gateways = new JarProcess[2];
+    List<String> rows = new ArrayList<>(List.of("", String.format(Locale.ROOT, "### takeover: %d lines at %d/s, "
+            + "two gateways, the runner killed with SIGKILL at half-way (lease %d s)", lines, rate, lease), "",
+        "| run | answered at the kill | lost | answered twice | upstream calls | bound (distinct + in flight + batch) "
+            + "| bought again | kill → taken over (s) | kill → next answer (s) | total (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"));
+    List<Double> resumes = new ArrayList<>();
+    for (int run = 1; run <= runs(); run++) {
+      for (int g = 0; g < 2; g++) {
+        if (gateways[g] == null || !gateways[g].isAlive()) {
+          gateways[g] = gateway("bench-takeover-" + run + "-" + g, ports[g], store, lease, "LINQ_RATE_LIMIT_PER_SECOND",
+              String.valueOf(rate), "LINQ_MAX_CONCURRENCY", String.valueOf(MAX_CONCURRENCY));
+        }
+      }
+      List<String> addresses = addresses(nextBlock(), lines);
+      long start = System.nanoTime();
+      String id = submit(ports[0], addresses);
+      int runner = awaitRunner(id, gateways);
+      int survivor = 1 - runner;
+      awaitStatus(ports[survivor], id, Duration.ofMinutes(10), job -> job.getLong("answered") >= lines / 2);
+      gateways[runner].kill();
+      LocalTime killedAt = LocalTime.now();
+      long killNanos = System.nanoTime();
+      long durable = status(ports[survivor], id).getLong("answered");
+      awaitStatus(ports[survivor], id, Duration.ofMinutes(5), job -> job.getLong("answered") > durable);
+      double nextAnswer = (System.nanoTime() - killNanos) / 1e9;
+      awaitStatus(ports[survivor], id, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
+      double total = (System.nanoTime() - start) / 1e9;
+      double takenOver = secondsUntilLogged(gateways[survivor], killedAt, "Job " + id + " of bench started here");
+
+      Set<Long> seen = new HashSet<>();
+      long twice = 0;
+      try (Stream<String> results = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[survivor]
+              + "/v1/jobs/" + id + "/results?follow=true")).header("Authorization", "Bearer " + KEY).build(),
+          HttpResponse.BodyHandlers.ofLines()).body()) {
+        for (String line : (Iterable<String>) results::iterator) {
+          if (!seen.add(new JsonObject(line).getLong("index"))) {
+            twice++;
+          }
+        }
+      }
+      long lost = lines - seen.size();
+      long upstream = addresses.stream().mapToLong(sim.simulator.stats()::requestsFor).sum();
+      long bound = lines + MAX_CONCURRENCY + FLUSH_LINES;
+      resumes.add(takenOver);
+      rows.add(String.format(Locale.ROOT, "| %d | %d | %d | %d | %d | %d | %d | %.1f | %.1f | %.1f |", run, durable,
+          lost, twice, upstream, bound, upstream - lines, takenOver, nextAnswer, total));
+      System.out.println(rows.get(rows.size() - 1));
+    }
+    rows.add(summary("kill → taken over (s)", resumes, lease + 5, false));
+    stopAll();
+    return rows;
+  }
+
+  // ---- gateways ---------------------------------------------------------------------------------------------
+
+  private JarProcess gateway(String name, int port, String store, int leaseSeconds, String... more) {
+    Map<String, String> env = new HashMap<>(Map.of("LINQ_API_V3_BASE_URL", sim.baseUrl(), "LINQ_API_V3_API_KEY",
+        sim.apiKey(), "GATEWAY_HTTP_HOST", "127.0.0.1", "GATEWAY_HTTP_PORT", String.valueOf(port),
+        "GATEWAY_API_KEYS", "bench=" + KEY, "GATEWAY_JOBS_STORE", store,
+        "GATEWAY_JOBS_LEASE_SECONDS", String.valueOf(leaseSeconds)));
+    for (int i = 0; i + 1 < more.length; i += 2) {
+      env.put(more[i], more[i + 1]);
+    }
+    JarProcess process = JarProcess.start(workDir, name, env, "serve");
+    processes.add(process);
+    return process.awaitReady(port, Duration.ofMinutes(2));
+  }
+
+  private int awaitRunner(String id, JarProcess[] gateways) throws InterruptedException {
+    String started = "Job " + id + " of bench started here";
+    for (int i = 0; i < 600; i++) {
+      for (int g = 0; g < gateways.length; g++) {
+        if (gateways[g].stderr().contains(started)) {
+          return g;
+        }
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("no gateway started job " + id);
+  }
+
+  /** Seconds from {@code since} to a log line's time (one machine, one wall clock). */
+  private static double secondsUntilLogged(JarProcess process, LocalTime since, String text) {
+    Matcher line = Pattern.compile("(\\d{2}:\\d{2}:\\d{2}\\.\\d{3}) .*" + Pattern.quote(text)).matcher(process.stderr());
+    check(line.find(), "not logged: " + text);
+    long millis = Duration.between(since, LocalTime.parse(line.group(1))).toMillis();
+    return (millis < 0 ? millis + Duration.ofDays(1).toMillis() : millis) / 1000.0;
+  }
+
+  private void stopAll() {
+    processes.forEach(JarProcess::close);
+    processes.clear();
+    if (sim != null) {
+      sim.close();
+      sim = null;
+    }
+  }
+
+  private void close() {
+    stopAll();
+  }
+
+  // ---- HTTP -------------------------------------------------------------------------------------------------
+
+  private static URI jobs(int port) {
+    return URI.create("http://127.0.0.1:" + port + "/v1/jobs");
+  }
+
+  private static HttpResponse<String> call(int port, String method, String path) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Authorization", "Bearer " + KEY).timeout(Duration.ofSeconds(60))
+        .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String submit(int port, List<String> addresses) throws Exception {
+    StringBuilder body = new StringBuilder();
+    addresses.forEach(address -> body.append("{\"address\":\"").append(address).append("\"}\n"));
+    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(jobs(port)).header("Authorization", "Bearer " + KEY)
+        .header("Content-Type", "application/x-ndjson").timeout(Duration.ofMinutes(5))
+        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+    check(accepted.statusCode() == 202, "submission refused: " + accepted.statusCode() + " " + accepted.body());
+    return new JsonObject(accepted.body()).getString("id");
+  }
+
+  private static JsonObject status(int port, String id) throws Exception {
+    HttpResponse<String> response = call(port, "GET", "/v1/jobs/" + id);
+    check(response.statusCode() == 200, "status: " + response.statusCode() + " " + response.body());
+    return new JsonObject(response.body());
+  }
+
+  private static JsonObject awaitStatus(int port, String id, Duration within, Predicate<JsonObject> wanted)
+      throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      JsonObject job = status(port, id);
+      if (wanted.test(job)) {
+        return job;
+      }
+      check(System.nanoTime() < deadline, "job not there within " + within + ": " + job);
+      Thread.sleep(50);
+    }
+  }
+
+  // ---- data and reporting -----------------------------------------------------------------------------------
+
+  /** {@code store=file}: the submit and cache cases on the embedded store instead, for comparison. */
+  private boolean fileStore() {
+    return "file".equals(opts.get("store"));
+  }
+
+  private String store(String database) {
+    return fileStore() ? "file" : server.url(database);
+  }
+
+  private int runs() {
+    return Integer.parseInt(opts.get("runs"));
+  }
+
+  /** Address blocks no other run uses: nothing is an idempotent resubmission or a cache hit by accident. */
+  private int nextBlock() {
+    return ++block;
+  }
+
+  /** US numbers {@code +1 (200 + block) NXX XXXX}: possible, distinct, never the simulator's specials. */
+  static String address(int block, int i) {
+    return String.format(Locale.ROOT, "+1%03d%07d", 200 + block, 2_000_000 + i);
+  }
+
+  static List<String> addresses(int block, int count) {
+    List<String> addresses = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      addresses.add(address(block, i));
+    }
+    return addresses;
+  }
+
+  private static String summary(String what, List<Double> values, double target, boolean atLeast) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    double median = sorted[sorted.length / 2];
+    double worst = atLeast ? sorted[0] : sorted[sorted.length - 1];
+    boolean met = atLeast ? worst >= target : worst <= target;
+    return String.format(Locale.ROOT, "- %s: median %,.1f, worst %,.1f of %d runs; target %s %,.0f: %s", what, median,
+        worst, sorted.length, atLeast ? "≥" : "≤", target, met ? "met" : "**not met**");
+  }
+
+  private static String loadAverage() {
+    try {
+      return Arrays.stream(Files.readString(Path.of("/proc/loadavg")).split(" ")).limit(3).toList().toString();
+    } catch (Exception e) {
+      return "unknown";
+    }
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalStateException(message);
+    }
+  }
+
+  /** {@code {"address":"..."}} lines made as they are read: a million-line body without a million-line file. */
+  private static final class NdjsonLines extends InputStream {
+    private final int from;
+    private final int count;
+    private int next;
+    private byte[] line = new byte[0];
+    private int position;
+
+    NdjsonLines(int from, int count) {
+      this.from = from;
+      this.count = count;
+    }
+
+    @Override
+    public int read() {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) {
+      int written = 0;
+      while (written < length) {
+        if (position == line.length) {
+          if (next == count) {
+            break;
+          }
+          line = ("{\"address\":\"" + address(0, from + next++) + "\"}\n").getBytes(StandardCharsets.US_ASCII);
+          position = 0;
+        }
+        int n = Math.min(length - written, line.length - position);
+        System.arraycopy(line, position, buffer, offset + written, n);
+        position += n;
+        written += n;
+      }
+      return written == 0 && length > 0 ? -1 : written;
+    }
+  }
+}
