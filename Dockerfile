@@ -13,12 +13,15 @@ RUN mvn -B -q -DskipTests package
 # ---- runtime stage ------------------------------------------------------------------------------
 FROM eclipse-temurin:17-jre
 RUN groupadd --system --gid 10001 gateway \
- && useradd --system --uid 10001 --gid gateway --home-dir /app --no-create-home --shell /usr/sbin/nologin gateway
+ && useradd --system --uid 10001 --gid gateway --home-dir /app --no-create-home --shell /usr/sbin/nologin gateway \
+ && mkdir -p /app/jobs && chown 10001:10001 /app/jobs && chmod 0700 /app/jobs
 # /app holds only the jar: conf/config.json is read from the working directory when present, and
 # here there is none, so the jar's built-in defaults plus the environment decide everything.
 WORKDIR /app
 COPY --from=build /src/target/linq-capability-gateway.jar /app/linq-capability-gateway.jar
 USER 10001:10001
+# Durable jobs (GATEWAY_JOBS_DIR=./jobs): mount a volume here so jobs outlive the container.
+VOLUME ["/app/jobs"]
 EXPOSE 8080
 # No curl or wget is assumed in the JRE image: bash's /dev/tcp sends one HTTP/1.0 request and the
 # status line must be 200 (cheaper than starting a second JVM every interval).

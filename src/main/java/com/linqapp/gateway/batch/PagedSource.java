@@ -10,12 +10,12 @@ import java.util.List;
 /**
  * A {@link ReadStream} over items read a page at a time by an asynchronous {@link Reader} (a file parsed on a
  * worker thread, a job's lines in its store): only as many as the consumer asked for, at most
- * {@value #MAX_READ} per page, one page at a time; a page shorter than asked for is the last. Handlers run
+ * {@code maxRead} per page, one page at a time; a page shorter than asked for is the last. Handlers run
  * on {@code context}. {@link #finish()} ends the stream early.
  */
 public final class PagedSource<T> implements ReadStream<T> {
 
-  /** Most items asked of the reader at once. */
+  /** Most items asked of the reader at once, by default. */
   public static final int MAX_READ = 256;
 
   /** Reads the next page of at most {@code max} items; fewer than {@code max} means there are no more. */
@@ -26,6 +26,7 @@ public final class PagedSource<T> implements ReadStream<T> {
 
   private final Context context;
   private final Reader<T> reader;
+  private final int maxRead;
   private final ArrayDeque<T> pending = new ArrayDeque<>();
   private long demand = Long.MAX_VALUE;
   private boolean reading;
@@ -37,8 +38,14 @@ public final class PagedSource<T> implements ReadStream<T> {
   private Handler<Throwable> exceptionHandler;
 
   public PagedSource(Context context, Reader<T> reader) {
+    this(context, reader, MAX_READ);
+  }
+
+  /** @param maxRead most items asked of the reader at once */
+  public PagedSource(Context context, Reader<T> reader, int maxRead) {
     this.context = context;
     this.reader = reader;
+    this.maxRead = maxRead;
   }
 
   /** Ends the stream early: no more pages are read, and items read but not emitted yet are dropped. */
@@ -108,7 +115,7 @@ public final class PagedSource<T> implements ReadStream<T> {
     }
     if (pending.isEmpty() && demand > 0 && handler != null && !reading) {
       reading = true;
-      int want = (int) Math.min(demand, MAX_READ);
+      int want = (int) Math.min(demand, maxRead);
       Future<List<T>> page;
       try {
         page = reader.read(want);

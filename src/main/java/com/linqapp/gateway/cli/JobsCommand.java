@@ -191,28 +191,34 @@ final class JobsCommand {
     }
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, description = "Print a job's status.")
-  static final class Status extends Remote {
+  /** A subcommand about one job: one request, the job's JSON printed. */
+  abstract static class OneJob extends Remote {
     @Parameters(paramLabel = "ID")
     String id;
 
+    abstract HttpMethod method();
+
     @Override
     int run() {
-      System.out.println(call(HttpMethod.GET, path(id)).encode());
+      System.out.println(call(method(), path(id)).encode());
       return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Print a job's status.")
+  static final class Status extends OneJob {
+    @Override
+    HttpMethod method() {
+      return HttpMethod.GET;
     }
   }
 
   @Command(name = "cancel", mixinStandardHelpOptions = true,
       description = "Cancel a job (answers so far are kept); prints the job.")
-  static final class Cancel extends Remote {
-    @Parameters(paramLabel = "ID")
-    String id;
-
+  static final class Cancel extends OneJob {
     @Override
-    int run() {
-      System.out.println(call(HttpMethod.DELETE, path(id)).encode());
-      return ExitCodes.OK;
+    HttpMethod method() {
+      return HttpMethod.DELETE;
     }
   }
 

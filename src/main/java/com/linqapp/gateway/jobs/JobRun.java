@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 final class JobRun {
 
   private static final Logger log = LoggerFactory.getLogger(JobRun.class);
+  /** Lines read from the store at once (the store is one thread: fewer, larger reads). */
+  static final int PAGE = 1_000;
 
   private final Vertx vertx;
   private final JobStore store;
@@ -116,7 +118,7 @@ final class JobRun {
           if (!page.isEmpty()) {
             lastRead = page.get(page.size() - 1).index();
           }
-        }));
+        }), PAGE);
     runner = new BatchRunner<>(vertx, source, window, retrying);
     runner.exceptionHandler(this::onFailure);
     runner.endHandler(v -> {

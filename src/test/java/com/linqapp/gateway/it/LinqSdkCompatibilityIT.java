@@ -17,12 +17,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Linq's official TypeScript SDK ({@code @linqapp/sdk}, pinned in {@code compat/sdk-node}) against the
  * gateway: typed answers and the SDK's own error classes. Needs {@code npm ci --prefix compat/sdk-node}.
  */
 class LinqSdkCompatibilityIT {
+
+  @TempDir
+  Path jobsDir;
+
 
   static final Path SDK_DIR = Path.of("compat", "sdk-node");
   static final String CLIENT_KEY = "sdk-client-key";
@@ -44,7 +49,8 @@ class LinqSdkCompatibilityIT {
         .put("GATEWAY_HTTP_PORT", port)
         .put("GATEWAY_API_KEYS", "sdk=" + CLIENT_KEY)
         .put("LINQ_API_V3_BASE_URL", sim.baseUrl())
-        .put("LINQ_API_V3_API_KEY", sim.apiKey())));
+        .put("LINQ_API_V3_API_KEY", sim.apiKey())
+        .put("GATEWAY_JOBS_DIR", jobsDir.resolve("jobs").toString())));
     config.requireServable();
     gateway = Sim.await(Gateway.serve(sim.vertx, config));
   }

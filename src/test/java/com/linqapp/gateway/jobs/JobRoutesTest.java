@@ -91,6 +91,11 @@ class JobRoutesTest {
     List<JsonObject> page = lines(get(gw, KEY_A, "/v1/jobs/" + id + "/results?after=9&limit=5"));
     assertThat(indexes(page)).containsExactly(10L, 11L, 12L, 13L, 14L);
 
+    String metrics = gw.get("/metrics").bodyAsString();
+    assertThat(metrics).contains("gateway_job_lines_answered_total{result=\"error\"} 2.0");
+    eventually(WITHIN, "jobs by status counted", () -> gw.get("/metrics").bodyAsString()
+        .contains("gateway_jobs{status=\"completed\"} 1.0"));
+
     JsonObject list = get(gw, KEY_A, "/v1/jobs").bodyAsJsonObject();
     assertThat(list.getJsonArray("jobs").getJsonObject(0).getString("id")).isEqualTo(id);
     assertThat(get(gw, KEY_B, "/v1/jobs").bodyAsJsonObject().getJsonArray("jobs")).isEmpty();
@@ -270,6 +275,18 @@ class JobRoutesTest {
     awaitStatus(gw, KEY_A, id, "completed", WITHIN);
     List<JsonObject> rest = lines(get(gw, KEY_A, "/v1/jobs/" + id + "/results?after=" + (pending - 1)));
     assertThat(indexes(rest)).isEqualTo(java.util.stream.LongStream.range(pending, 20).boxed().toList());
+  }
+
+  @Test
+  @DisplayName("an ended job is deleted with its answers once GATEWAY_JOBS_RETENTION has passed; open jobs stay")
+  void retention(Vertx vertx) {
+    start(vertx, new JsonObject().put("GATEWAY_JOBS_RETENTION", "PT2S"));
+    String done = submit(gw, KEY_A, null, null, ndjson(addresses(3, "+1555000"))).bodyAsJsonObject().getString("id");
+    awaitStatus(gw, KEY_A, done, "completed", WITHIN);
+    assertThat(get(gw, KEY_A, "/v1/jobs/" + done + "/results").statusCode()).isEqualTo(200);
+    eventually(WITHIN, "job deleted", () -> get(gw, KEY_A, "/v1/jobs/" + done).statusCode() == 404);
+    assertThat(get(gw, KEY_A, "/v1/jobs/" + done + "/results").statusCode()).isEqualTo(404);
+    assertThat(get(gw, KEY_A, "/v1/jobs").bodyAsJsonObject().getJsonArray("jobs")).isEmpty();
   }
 
   @Test

@@ -461,18 +461,32 @@ public final class FileJobStore implements JobStore {
 
   @Override
   public Future<Void> close() {
-    return worker.<Void>executeBlocking(() -> {
-      if (!closed) {
-        closed = true;
-        jobs.values().forEach(StoredJob::closeFiles);
-        for (Draft draft : List.copyOf(drafts.values())) {
-          draft.discard();
-        }
-        lock.release();
-        lockFile.close();
+    try {
+      return worker.<Void>executeBlocking(() -> {
+        closeNow();
+        return null;
+      }, false).eventually(() -> worker.close());
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // Vert.x closed the worker pool first: nothing runs on it any more, so close here (and free the lock).
+      try {
+        closeNow();
+        return Future.succeededFuture();
+      } catch (IOException e) {
+        return Future.failedFuture(e);
       }
-      return null;
-    }, false).eventually(() -> worker.close());
+    }
+  }
+
+  private void closeNow() throws IOException {
+    if (!closed) {
+      closed = true;
+      jobs.values().forEach(StoredJob::closeFiles);
+      for (Draft draft : List.copyOf(drafts.values())) {
+        draft.discard();
+      }
+      lock.release();
+      lockFile.close();
+    }
   }
 
   /** A submission being received, in {@code .drafts/<id>/}; moved into place whole by {@link #commit}. */

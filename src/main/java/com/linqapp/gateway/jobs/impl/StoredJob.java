@@ -145,7 +145,7 @@ final class StoredJob {
   // ---- answers ----------------------------------------------------------------------------------------------
 
   /**
-   * Appends the answers not written yet, durably: the lines, then their index entries, both synced.
+   * Appends the answers not written yet, durably: the lines (synced), then their index entries.
    *
    * @return how many were new
    */
@@ -185,7 +185,7 @@ final class StoredJob {
       writeFully(index, entry, fresh.get(i).index() * 8);
       offset += encoded[i].length + 1;
     }
-    index.force(false);
+    // The index is not synced: it is rebuilt from answers.ndjson whenever the store opens.
     answersLength = offset;
     for (JobAnswer answer : fresh) {
       count(answer.index(), answer.error(), answer.available());
