@@ -102,6 +102,9 @@ public final class PgJobsBenchmark {
     } finally {
       bench.close();
       server.stop();
+      try (Stream<Path> files = Files.walk(workDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
     }
     System.out.println();
     report.forEach(System.out::println);

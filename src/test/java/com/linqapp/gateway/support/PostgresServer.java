@@ -183,7 +183,7 @@ public final class PostgresServer {
     return port;
   }
 
-  /** A new, empty database; every test takes its own. */
+  /** A new, empty database (each test class, or test, takes its own). */
   public String createDatabase(String purpose) {
     String name = purpose.toLowerCase().replaceAll("[^a-z0-9]", "_") + "_" + databases.incrementAndGet();
     psql("postgres", "CREATE DATABASE " + name);
@@ -297,14 +297,19 @@ public final class PostgresServer {
     }
   }
 
+  /** Deletes the directory, its owner's pid last: a deletion cut short is finished by the next run. */
   private static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
+        if (!path.equals(dir.resolve(OWNER_PID)) && !path.equals(dir)) {
+          Files.deleteIfExists(path);
+        }
       }
+      Files.deleteIfExists(dir.resolve(OWNER_PID));
+      Files.deleteIfExists(dir);
     } catch (IOException e) {
       System.err.println("deleting " + dir + ": " + e);
     }
