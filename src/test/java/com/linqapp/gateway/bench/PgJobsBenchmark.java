@@ -1,6 +1,7 @@
 package com.linqapp.gateway.bench;
 
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.it.support.JobsClient;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.RateLimitMode;
 import com.linqapp.gateway.sim.SimulatorOptions;
@@ -26,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -135,7 +135,7 @@ public final class PgJobsBenchmark {
       check(accepted.statusCode() == 202, "submission refused: " + accepted.statusCode() + " " + accepted.body());
       String id = new JsonObject(accepted.body()).getString("id");
       check(new JsonObject(accepted.body()).getLong("total") == lines, "total " + accepted.body());
-      call(port, "DELETE", "/v1/jobs/" + id); // the next run is measured without this one running
+      new JobsClient(port, KEY).call("DELETE", "/v1/jobs/" + id, null); // the next run runs alone
       rates.add(lines / seconds);
       rows.add(String.format(Locale.ROOT, "| %d | %.1f | %,.0f |", run, seconds, lines / seconds));
       System.out.println(rows.get(rows.size() - 1));
@@ -154,17 +154,18 @@ public final class PgJobsBenchmark {
     sim = new Sim(new SimulatorOptions());
     int port = JarProcess.freePort();
     gateway("bench-cache", port, store(server.createDatabase("bench_cache")), 30);
+    JobsClient jobs = new JobsClient(port, KEY);
     List<String> addresses = addresses(nextBlock(), hits);
-    String warm = submit(port, addresses);
-    awaitStatus(port, warm, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
+    String warm = jobs.submit(addresses);
+    jobs.awaitStatus(warm, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
     List<String> rows = new ArrayList<>(List.of("", "### cache (" + opts.get("store") + " store): a job of " + hits
         + " lines, all answer-cache hits",
         "", "| run | started → finished (s) | lines/s | upstream calls during the run |", "|---|---:|---:|---:|"));
     List<Double> rates = new ArrayList<>();
     for (int run = 1; run <= runs(); run++) {
       long before = sim.simulator.stats().checkRequests();
-      String id = submit(port, addresses);
-      JsonObject done = awaitStatus(port, id, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
+      String id = jobs.submit(addresses);
+      JsonObject done = jobs.awaitStatus(id, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
       double seconds = Duration.between(Instant.parse(done.getString("started_at")),
           Instant.parse(done.getString("finished_at"))).toNanos() / 1e9;
       rates.add(hits / seconds);
@@ -185,6 +186,7 @@ public final class PgJobsBenchmark {
         .setBurst(10));
     String store = server.url(server.createDatabase("bench_takeover"));
     int[] ports = {JarProcess.freePort(), JarProcess.freePort()};
+    JobsClient[] clients = {new JobsClient(ports[0], KEY), new JobsClient(ports[1], KEY)};
     JarProcess[] gateways = new JarProcess[2];
     List<String> rows = new ArrayList<>(List.of("", String.format(Locale.ROOT, "### takeover: %d lines at %d/s, "
             + "two gateways, the runner killed with SIGKILL at half-way (lease %d s)", lines, rate, lease), "",
@@ -201,29 +203,25 @@ public final class PgJobsBenchmark {
       }
       List<String> addresses = addresses(nextBlock(), lines);
       long start = System.nanoTime();
-      String id = submit(ports[0], addresses);
+      String id = clients[0].submit(addresses);
       int runner = awaitRunner(id, gateways);
-      int survivor = 1 - runner;
-      awaitStatus(ports[survivor], id, Duration.ofMinutes(10), job -> job.getLong("answered") >= lines / 2);
+      JobsClient survivor = clients[1 - runner];
+      survivor.awaitStatus(id, Duration.ofMinutes(10), job -> job.getLong("answered") >= lines / 2);
       gateways[runner].kill();
       LocalTime killedAt = LocalTime.now();
       long killNanos = System.nanoTime();
-      long durable = status(ports[survivor], id).getLong("answered");
-      awaitStatus(ports[survivor], id, Duration.ofMinutes(5), job -> job.getLong("answered") > durable);
+      long durable = survivor.status(id).getLong("answered");
+      survivor.awaitStatus(id, Duration.ofMinutes(5), job -> job.getLong("answered") > durable);
       double nextAnswer = (System.nanoTime() - killNanos) / 1e9;
-      awaitStatus(ports[survivor], id, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
+      survivor.awaitStatus(id, Duration.ofMinutes(10), job -> "completed".equals(job.getString("status")));
       double total = (System.nanoTime() - start) / 1e9;
-      double takenOver = secondsUntilLogged(gateways[survivor], killedAt, "Job " + id + " of bench started here");
+      double takenOver = secondsUntilLogged(gateways[1 - runner], killedAt, "Job " + id + " of bench started here");
 
       Set<Long> seen = new HashSet<>();
       long twice = 0;
-      try (Stream<String> results = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[survivor]
-              + "/v1/jobs/" + id + "/results?follow=true")).header("Authorization", "Bearer " + KEY).build(),
-          HttpResponse.BodyHandlers.ofLines()).body()) {
-        for (String line : (Iterable<String>) results::iterator) {
-          if (!seen.add(new JsonObject(line).getLong("index"))) {
-            twice++;
-          }
+      for (String line : survivor.follow(id).get(5, java.util.concurrent.TimeUnit.MINUTES)) {
+        if (!seen.add(new JsonObject(line).getLong("index"))) {
+          twice++;
         }
       }
       long lost = lines - seen.size();
@@ -292,41 +290,6 @@ public final class PgJobsBenchmark {
 
   private static URI jobs(int port) {
     return URI.create("http://127.0.0.1:" + port + "/v1/jobs");
-  }
-
-  private static HttpResponse<String> call(int port, String method, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + KEY).timeout(Duration.ofSeconds(60))
-        .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static String submit(int port, List<String> addresses) throws Exception {
-    StringBuilder body = new StringBuilder();
-    addresses.forEach(address -> body.append("{\"address\":\"").append(address).append("\"}\n"));
-    HttpResponse<String> accepted = HTTP.send(HttpRequest.newBuilder(jobs(port)).header("Authorization", "Bearer " + KEY)
-        .header("Content-Type", "application/x-ndjson").timeout(Duration.ofMinutes(5))
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
-    check(accepted.statusCode() == 202, "submission refused: " + accepted.statusCode() + " " + accepted.body());
-    return new JsonObject(accepted.body()).getString("id");
-  }
-
-  private static JsonObject status(int port, String id) throws Exception {
-    HttpResponse<String> response = call(port, "GET", "/v1/jobs/" + id);
-    check(response.statusCode() == 200, "status: " + response.statusCode() + " " + response.body());
-    return new JsonObject(response.body());
-  }
-
-  private static JsonObject awaitStatus(int port, String id, Duration within, Predicate<JsonObject> wanted)
-      throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (true) {
-      JsonObject job = status(port, id);
-      if (wanted.test(job)) {
-        return job;
-      }
-      check(System.nanoTime() < deadline, "job not there within " + within + ": " + job);
-      Thread.sleep(50);
-    }
   }
 
   // ---- data and reporting -----------------------------------------------------------------------------------

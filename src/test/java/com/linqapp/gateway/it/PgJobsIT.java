@@ -2,15 +2,14 @@ package com.linqapp.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
+import com.linqapp.gateway.it.support.JobsClient;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.RateLimitMode;
 import com.linqapp.gateway.sim.SimulatorOptions;
 import com.linqapp.gateway.support.PostgresServer;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,10 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -47,7 +44,6 @@ class PgJobsIT {
   /** The runner's write batch at most: what a killed runner may have bought without writing. */
   static final int FLUSH_LINES = 500;
   static final int LEASE_SECONDS = 5;
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir
   Path workDir;
@@ -84,46 +80,10 @@ class PgJobsIT {
     return process;
   }
 
-  /** A gateway of the pair, by its HTTP port. */
-  private record Gateway(String name, int port, JarProcess process) {
-  }
-
-  static HttpResponse<String> call(int port, String method, String path, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Authorization", "Bearer " + KEY).timeout(Duration.ofSeconds(30));
-    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body));
-    if (body != null) {
-      request.header("Content-Type", "application/x-ndjson");
-    }
-    return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static String submit(int port, List<String> addresses) throws Exception {
-    StringBuilder body = new StringBuilder();
-    addresses.forEach(address -> body.append(new JsonObject().put("address", address).encode()).append('\n'));
-    HttpResponse<String> response = call(port, "POST", "/v1/jobs", body.toString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    return new JsonObject(response.body()).getString("id");
-  }
-
-  static JsonObject status(int port, String id) throws Exception {
-    HttpResponse<String> response = call(port, "GET", "/v1/jobs/" + id, null);
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return new JsonObject(response.body());
-  }
-
-  static JsonObject awaitStatus(int port, String id, Duration within, Predicate<JsonObject> wanted) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (true) {
-      JsonObject job = status(port, id);
-      if (wanted.test(job)) {
-        return job;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("job not there within " + within + ": " + job);
-      }
-      Thread.sleep(100);
+  /** A gateway of the pair: its job routes and its process. */
+  private record Gateway(String name, JobsClient jobs, JarProcess process) {
+    int port() {
+      return jobs.port();
     }
   }
 
@@ -156,44 +116,38 @@ class PgJobsIT {
     String store = SERVER.url(database);
     int portA = JarProcess.freePort();
     int portB = JarProcess.freePort();
-    Gateway a = new Gateway("A", portA, serve("pg-gateway-a", portA, store));
-    Gateway b = new Gateway("B", portB, serve("pg-gateway-b", portB, store));
+    Gateway a = new Gateway("A", new JobsClient(portA, KEY), serve("pg-gateway-a", portA, store));
+    Gateway b = new Gateway("B", new JobsClient(portB, KEY), serve("pg-gateway-b", portB, store));
     a.process().awaitReady(portA, Duration.ofSeconds(90));
     b.process().awaitReady(portB, Duration.ofSeconds(90));
 
     // 1. A cancel made on the gateway that does not run the job stops the run where it is.
     List<String> cancelledAddresses = addresses(1, 2_000);
-    String cancelled = submit(portA, cancelledAddresses);
+    String cancelled = a.jobs().submit(cancelledAddresses);
     Gateway holder = awaitRunner(cancelled, Duration.ofSeconds(30), a, b);
     Gateway other = holder == a ? b : a;
-    awaitStatus(other.port(), cancelled, Duration.ofSeconds(30), job -> job.getLong("answered") >= 100);
-    HttpResponse<String> deleted = call(other.port(), "DELETE", "/v1/jobs/" + cancelled, null);
+    other.jobs().awaitStatus(cancelled, Duration.ofSeconds(30), job -> job.getLong("answered") >= 100);
+    HttpResponse<String> deleted = other.jobs().call("DELETE", "/v1/jobs/" + cancelled, null);
     assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
     assertThat(new JsonObject(deleted.body()).getString("status")).isEqualTo("cancelled");
     eventuallyLogged(holder, "Job " + cancelled + " cancelled; stopping its run");
-    JsonObject afterCancel = status(holder.port(), cancelled);
+    JsonObject afterCancel = holder.jobs().status(cancelled);
     assertThat(afterCancel.getString("status")).isEqualTo("cancelled");
     assertThat(afterCancel.getLong("answered")).isLessThan(cancelledAddresses.size());
 
     // 2. A job runs on one gateway; the other follows its results; the runner is killed half-way.
     List<String> addresses = addresses(2, 2_000);
-    String id = submit(other.port(), addresses);
+    String id = other.jobs().submit(addresses);
     Gateway runner = awaitRunner(id, Duration.ofSeconds(30), a, b);
     Gateway survivor = runner == a ? b : a;
-    CompletableFuture<HttpResponse<Stream<String>>> follow = HTTP.sendAsync(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + survivor.port() + "/v1/jobs/" + id + "/results?follow=true"))
-        .header("Authorization", "Bearer " + KEY).GET().build(), HttpResponse.BodyHandlers.ofLines());
-    CompletableFuture<List<String>> followed = follow.thenApply(response -> {
-      assertThat(response.statusCode()).isEqualTo(200);
-      return response.body().toList();
-    });
-    awaitStatus(survivor.port(), id, Duration.ofSeconds(60), job -> job.getLong("answered") >= addresses.size() / 3);
+    CompletableFuture<List<String>> followed = survivor.jobs().follow(id);
+    survivor.jobs().awaitStatus(id, Duration.ofSeconds(60), job -> job.getLong("answered") >= addresses.size() / 3);
     runner.process().kill();
     LocalTime killedAt = LocalTime.now();
-    long durableAtKill = status(survivor.port(), id).getLong("answered");
+    long durableAtKill = survivor.jobs().status(id).getLong("answered");
 
     eventuallyLogged(survivor, "Job " + id + " of crm started here");
-    JsonObject done = awaitStatus(survivor.port(), id, Duration.ofSeconds(120),
+    JsonObject done = survivor.jobs().awaitStatus(id, Duration.ofSeconds(120),
         job -> "completed".equals(job.getString("status")));
     double resumedAfter = secondsToResume(survivor, id, killedAt);
     assertThat(done.getLong("answered")).isEqualTo(addresses.size());
@@ -201,7 +155,7 @@ class PgJobsIT {
     // every line exactly once: through the follower on the surviving gateway, and through a plain read
     List<String> streamed = followed.get(60, TimeUnit.SECONDS);
     assertExactlyOnce(streamed, addresses.size());
-    HttpResponse<String> results = call(survivor.port(), "GET", "/v1/jobs/" + id + "/results?limit=5000", null);
+    HttpResponse<String> results = survivor.jobs().call("GET", "/v1/jobs/" + id + "/results?limit=5000", null);
     assertExactlyOnce(results.body().lines().toList(), addresses.size());
 
     long upstream = addresses.stream().mapToLong(sim.simulator.stats()::requestsFor).sum();
@@ -214,14 +168,13 @@ class PgJobsIT {
 
     // the cancelled job stayed stopped, and reads work on any gateway
     long cancelledCalls = cancelledAddresses.stream().mapToLong(sim.simulator.stats()::requestsFor).sum();
-    assertThat(status(survivor.port(), cancelled).getLong("answered")).isLessThanOrEqualTo(cancelledCalls);
+    assertThat(survivor.jobs().status(cancelled).getLong("answered")).isLessThanOrEqualTo(cancelledCalls);
     assertThat(cancelledCalls).as("the cancelled job's checks stopped").isLessThan(cancelledAddresses.size());
-    HttpResponse<String> list = call(survivor.port(), "GET", "/v1/jobs", null);
+    HttpResponse<String> list = survivor.jobs().call("GET", "/v1/jobs", null);
     assertThat(list.body()).contains(id).contains(cancelled);
 
     // the pool's metrics are exported
-    HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-        + survivor.port() + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> metrics = Http.get(survivor.port(), "/metrics");
     assertThat(metrics.body().lines().filter(line -> line.startsWith("vertx_pool_")
         && line.contains("pool_name=\"gateway-jobs\"")).toList()).as("pool metrics").isNotEmpty();
 
