@@ -12,7 +12,7 @@ mvn -q -B ${MVN_OFFLINE:+-o} test-compile dependency:build-classpath -Dmdep.outp
   -Dmdep.includeScope=test >/dev/null
 OUT="bench/results-pg-jobs-$(date +%F).md"
 cleanup_extra() { rm -f "$OUT.tmp"; }
-java -Xmx1g -DGATEWAY_LOG_LEVEL=WARN -Dgateway.jar="$(pwd)/$JAR" \
+java -Xmx1g -DGATEWAY_LOG_LEVEL=WARN ${BENCH_JAVA_OPTS:-} -Dgateway.jar="$(pwd)/$JAR" \
   -cp "target/classes:target/test-classes:$(cat target/bench-classpath.txt)" \
   com.linqapp.gateway.bench.PgJobsBenchmark "$@" 2> target/pg-jobs-bench.log | tee "$OUT.tmp"
 # the report is what follows the progress lines (after the first empty line)

@@ -34,7 +34,7 @@ import java.util.stream.Stream;
 /**
  * The PostgreSQL job store's benchmark (a {@code main}, not a test; run it with {@code bench/pg-jobs.sh}): real
  * gateway jars on a durable throw-away PostgreSQL server (fsync and synchronous commits on, as PostgreSQL
- * ships), in front of the Linq simulator. Cases, each run {@code runs} times:
+ * ships; a fresh one for each case), in front of the Linq simulator. Cases, each run {@code runs} times:
  * <ul>
  *   <li>{@code submit}: {@code POST /v1/jobs} of {@code lines} NDJSON lines, streamed; lines ÷ time to the
  *       {@code 202} (target ≥ 10,000 lines/s for 1,000,000 lines). The job is cancelled right after.</li>
@@ -57,15 +57,15 @@ public final class PgJobsBenchmark {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   private final Map<String, String> opts;
-  private final PostgresServer server;
   private final Path workDir;
+  /** The current case's server: each case has a fresh one, so none pays for another's autovacuum. */
+  private PostgresServer server;
   private final List<JarProcess> processes = new ArrayList<>();
   private Sim sim;
   private int block;
 
-  private PgJobsBenchmark(Map<String, String> opts, PostgresServer server, Path workDir) {
+  private PgJobsBenchmark(Map<String, String> opts, Path workDir) {
     this.opts = opts;
-    this.server = server;
     this.workDir = workDir;
   }
 
@@ -80,28 +80,34 @@ public final class PgJobsBenchmark {
       }
       opts.put(kv[0], kv[1]);
     }
-    PostgresServer server = PostgresServer.start(true);
     Path workDir = Files.createTempDirectory("pg-jobs-bench-");
-    PgJobsBenchmark bench = new PgJobsBenchmark(opts, server, workDir);
+    PgJobsBenchmark bench = new PgJobsBenchmark(opts, workDir);
     List<String> report = new ArrayList<>();
     try {
-      report.add(String.format(Locale.ROOT, "machine: nproc=%d, Java %s; PostgreSQL: %s; load before: %s",
-          Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-          server.psql("postgres", "SHOW server_version").trim() + " (fsync "
-              + server.psql("postgres", "SHOW fsync").trim() + ", synchronous_commit "
-              + server.psql("postgres", "SHOW synchronous_commit").trim() + ")", loadAverage()));
       for (String name : opts.get("cases").split(",")) {
-        switch (name.trim()) {
-          case "submit" -> report.addAll(bench.submit());
-          case "cache" -> report.addAll(bench.cacheHits());
-          case "takeover" -> report.addAll(bench.takeover());
-          default -> throw new IllegalArgumentException("unknown case " + name);
+        bench.server = PostgresServer.start(true);
+        if (report.isEmpty()) {
+          report.add(String.format(Locale.ROOT, "machine: nproc=%d, Java %s; PostgreSQL %s (fsync %s, "
+                  + "synchronous_commit %s), a fresh server per case; load before: %s",
+              Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+              bench.server.psql("postgres", "SHOW server_version").trim(),
+              bench.server.psql("postgres", "SHOW fsync").trim(),
+              bench.server.psql("postgres", "SHOW synchronous_commit").trim(), loadAverage()));
+        }
+        try {
+          switch (name.trim()) {
+            case "submit" -> report.addAll(bench.submit());
+            case "cache" -> report.addAll(bench.cacheHits());
+            case "takeover" -> report.addAll(bench.takeover());
+            default -> throw new IllegalArgumentException("unknown case " + name);
+          }
+        } finally {
+          bench.close();
+          bench.server.stop();
         }
       }
       report.add("load after: " + loadAverage());
     } finally {
-      bench.close();
-      server.stop();
       try (Stream<Path> files = Files.walk(workDir)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
       }
@@ -153,7 +159,8 @@ public final class PgJobsBenchmark {
     int hits = Integer.parseInt(opts.get("hits"));
     sim = new Sim(new SimulatorOptions());
     int port = JarProcess.freePort();
-    gateway("bench-cache", port, store(server.createDatabase("bench_cache")), 30);
+    String database = server.createDatabase("bench_cache");
+    gateway("bench-cache", port, store(database), 30);
     JobsClient jobs = new JobsClient(port, KEY);
     List<String> addresses = addresses(nextBlock(), hits);
     String warm = jobs.submit(addresses);
@@ -174,6 +181,13 @@ public final class PgJobsBenchmark {
       System.out.println(rows.get(rows.size() - 1));
     }
     rows.add(summary("lines/s", rates, 5_000, true));
+    if (!fileStore()) {
+      server.psql(database, "VACUUM ANALYZE");
+      long bytes = Long.parseLong(server.psql(database, "SELECT pg_total_relation_size('gateway_job_lines') "
+          + "+ pg_total_relation_size('gateway_job_answers') + pg_total_relation_size('gateway_jobs')").trim());
+      rows.add(String.format(Locale.ROOT, "- on disk: %,d bytes per line with its answer (%d jobs of %d lines: "
+          + "tables and indexes)", bytes / ((runs() + 1L) * hits), runs() + 1, hits));
+    }
     stopAll();
     return rows;
   }
