@@ -135,7 +135,6 @@ public final class PostgresServer {
   private void startServer() {
     String options = "-p " + port + " -k " + dir + " -c listen_addresses=localhost -c max_connections=300"
         + (durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        + (System.getProperty("pg.setting") == null ? "" : " -c " + System.getProperty("pg.setting"))
         + " -c ssl=on -c ssl_cert_file=" + dir.resolve(Tls.SERVER_CERT) + " -c ssl_key_file=" + dir.resolve(Tls.SERVER_KEY);
     run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-l", dir.resolve("server.log").toString(),
         "-w", "-t", "120", "-o", options, "start"), 150);
