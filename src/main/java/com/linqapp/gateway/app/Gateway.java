@@ -58,7 +58,8 @@ public final class Gateway {
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster) {
-    return serve(vertx, config, metrics, cluster, JobRunnerOptions.defaults(), Clocks.system());
+    return serve(vertx, config, metrics, cluster,
+        JobRunnerOptions.defaults().withLeaseTtl(config.jobsOptions().leaseTtl()), Clocks.system());
   }
 
   /**

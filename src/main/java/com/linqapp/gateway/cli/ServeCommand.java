@@ -34,6 +34,10 @@ final class ServeCommand implements Callable<Integer> {
     Gateway gateway;
     try {
       gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics, runtime.cluster).await();
+    } catch (ConfigException e) { // found only once connected: a job store schema newer than this gateway
+      System.err.println("configuration error: " + e.getMessage());
+      runtime.close();
+      return ExitCodes.USAGE;
     } catch (RuntimeException e) {
       System.err.println("could not start: " + e.getMessage());
       runtime.close();

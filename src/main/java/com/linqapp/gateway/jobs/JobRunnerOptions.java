@@ -20,6 +20,11 @@ import java.util.concurrent.ThreadLocalRandom;
 public record JobRunnerOptions(long checkTimeoutMillis, int flushLines, long flushMillis, Duration leaseTtl,
                                long scanMillis, double queueShare, BackoffPolicy retryBackoff) {
 
+  /** The same, with another lease time to live ({@code GATEWAY_JOBS_LEASE_SECONDS}). */
+  public JobRunnerOptions withLeaseTtl(Duration ttl) {
+    return new JobRunnerOptions(checkTimeoutMillis, flushLines, flushMillis, ttl, scanMillis, queueShare, retryBackoff);
+  }
+
   public static JobRunnerOptions defaults() {
     return new JobRunnerOptions(60_000, 500, 250, Duration.ofSeconds(30), 1_000, 0.5,
         BackoffPolicy.exponentialFullJitter(1_000, 60_000, () -> ThreadLocalRandom.current().nextDouble()));

@@ -1,8 +1,8 @@
 package com.linqapp.gateway.jobs;
 
-import com.linqapp.gateway.config.ConfigException;
 import com.linqapp.gateway.config.JobsOptions;
 import com.linqapp.gateway.jobs.impl.FileJobStore;
+import com.linqapp.gateway.jobs.impl.pg.PgJobStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -35,16 +35,19 @@ import java.util.Map;
 public interface JobStore {
 
   /**
-   * Opens the store {@code GATEWAY_JOBS_STORE} names: the embedded file store in {@code GATEWAY_JOBS_DIR}.
+   * Opens the store {@code GATEWAY_JOBS_STORE} names: the embedded file store in {@code GATEWAY_JOBS_DIR}, or
+   * the PostgreSQL store every gateway of a deployment shares (its schema migrated first).
    *
-   * @param clock wall time for job times, leases and callback schedules
+   * @param clock wall time for the file store's job times, leases and callback schedules (the PostgreSQL
+   *              store keeps the database's time, the one clock all gateways share)
+   * @return fails with a {@link com.linqapp.gateway.config.ConfigException} when the store cannot be used
+   *     as configured (a database schema newer than this gateway)
    */
   static Future<JobStore> open(Vertx vertx, JobsOptions options, Clock clock) {
     if (options.fileStore()) {
       return FileJobStore.open(vertx, Path.of(options.dir()), clock);
     }
-    return Future.failedFuture(new ConfigException("GATEWAY_JOBS_STORE: the PostgreSQL job store is not part of "
-        + "this build; use GATEWAY_JOBS_STORE=file"));
+    return PgJobStore.open(vertx, options.postgres().connectOptions(), options.dbPoolSize(), null);
   }
 
   // ---- submission and reading (the HTTP routes) -------------------------------------------------------
