@@ -74,6 +74,11 @@ class PgGatewaysTest {
     long answeredAtDrain = JobsTestSupport.status(other, KEY_A, id).getLong("answered");
     holder.close();
     await(holder.vertx().close());
+    if (holder == a) {
+      a = null; // closed: nothing left for stop()
+    } else {
+      b = null;
+    }
 
     JsonObject done = JobsTestSupport.awaitStatus(other, KEY_A, id, "completed", Duration.ofSeconds(60));
     assertThat(done.getLong("answered")).isEqualTo(LINES);
