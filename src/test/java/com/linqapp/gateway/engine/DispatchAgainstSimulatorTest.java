@@ -44,7 +44,9 @@ class DispatchAgainstSimulatorTest extends GatewayTestBase {
   @Test
   @DisplayName("60 concurrent checks never put more than LINQ_MAX_CONCURRENCY requests in flight at Linq, and all are answered")
   void inFlightNeverExceedsMaxConcurrency(Vertx vertx) {
-    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 4));
+    // A known limit far above what is sent, so pacing plays no part (an unknown limit opens with one request
+    // per round trip, and Linq answers nothing here until the test says so).
+    start(vertx, new JsonObject().put("LINQ_RATE_LIMIT_PER_SECOND", 1000).put("LINQ_RATE_LIMIT_BURST", 100).put("LINQ_MAX_CONCURRENCY", 4));
     gw.sim().hold(); // Linq answers nothing until the gateway has filled its concurrency
     CapabilityClient client = CapabilityClient.create(vertx, gw.config().defaultTimeoutMillis());
     List<String> addresses = addresses(60, "+1202555");

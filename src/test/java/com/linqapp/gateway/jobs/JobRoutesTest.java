@@ -235,7 +235,12 @@ class JobRoutesTest {
         .isEqualTo(cancelled.bodyAsJsonObject().getString("finished_at"));
 
     // Checks already with Linq finish; then nothing more is spent.
-    until("in-flight checks done", () -> gw.sim().stats().inFlight() == 0);
+    // The run hears of the cancel over the event bus a moment after the DELETE's answer: until then it may still
+    // send what it queued. Withdrawn, the engine's queue is empty; what was with Linq has been answered.
+    until("queued checks withdrawn, in-flight checks done", () -> {
+      JsonObject engine = gw.engineStatus();
+      return engine.getInteger("queued") == 0 && engine.getInteger("inFlight") == 0 && gw.sim().stats().inFlight() == 0;
+    });
     long spent = gw.sim().stats().checkRequests();
     Thread.sleep(1_500); // at 10/s (as before the cancel), a run still feeding would spend ~15 more
     assertThat(gw.sim().stats().checkRequests()).isEqualTo(spent);
