@@ -154,7 +154,9 @@ class BatchRouteTest extends GatewayTestBase {
   @Test
   void slowReaderKeepsTheWindowBounded(Vertx vertx) {
     // The engine would allow 200 in flight: only the batch's window keeps it at 64.
-    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 200));
+    // A known limit far above the load: pacing plays no part (an unknown limit opens with one request per round trip).
+    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 200).put("LINQ_RATE_LIMIT_PER_SECOND", 1000)
+        .put("LINQ_RATE_LIMIT_BURST", 300));
     gw.sim().hold(); // until the window is full
     int n = 1500;
     StringBuilder body = new StringBuilder();
@@ -203,7 +205,9 @@ class BatchRouteTest extends GatewayTestBase {
 
   @Test
   void disconnectStopsSpending(Vertx vertx) {
-    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 4));
+    // A known limit far above the load: pacing plays no part (an unknown limit opens with one request per round trip).
+    start(vertx, new JsonObject().put("LINQ_MAX_CONCURRENCY", 4).put("LINQ_RATE_LIMIT_PER_SECOND", 1000)
+        .put("LINQ_RATE_LIMIT_BURST", 300));
     gw.sim().hold(); // 4 checks at Linq, the rest of the window queued behind them
     int n = 3000;
     StringBuilder body = new StringBuilder();

@@ -63,6 +63,8 @@ class SigtermDrainIT {
             "LINQ_API_V3_API_KEY", sim.apiKey(),
             "GATEWAY_API_KEYS", "drain=" + CLIENT_KEY,
             "LINQ_MAX_CONCURRENCY", "2",
+            // a known limit far above the load: an unknown one opens with one request per round trip
+            "LINQ_RATE_LIMIT_PER_SECOND", "1000",
             "GATEWAY_SHUTDOWN_GRACE_SECONDS", String.valueOf(GRACE_SECONDS)),
         "serve").awaitReady(port);
     // an address the cache can answer: served on the HTTP event loop, it never reaches the engine
