@@ -82,6 +82,8 @@ public final class EngineVerticle extends VerticleBase {
     EngineOptions options = EngineOptions.of(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
         "line".equals(config.rateLimitScope()));
     ClientBudgets budgets = new ClientBudgets(config.clientDailyBudgets());
+    metrics.clientBudgets(budgets, config.clientDailyBudgets().keySet(), System::currentTimeMillis);
+    metrics.limits(config.maxQueue(), config.maxConcurrency());
     clusterQuota = cluster == null ? null : new ClusterQuota(cluster, context, scheduler);
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
@@ -91,7 +93,7 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher.verifyCredentials();
 
     consumer = new CheckConsumer(vertx, new AddressRule(config.defaultRegion()), scheduler::now,
-        config.defaultTimeoutMillis(), checks::check, dispatcher::cancel, result -> metrics.onResult(result.source()));
+        config.defaultTimeoutMillis(), checks::check, dispatcher::cancel, metrics);
     MessageConsumer<JsonObject> statusConsumer = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
     Future<Void> quota = clusterQuota == null ? Future.succeededFuture() : clusterQuota.attach(dispatcher);

@@ -70,7 +70,7 @@ public final class Gateway {
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster, JobRunnerOptions jobOptions) {
     String hopId = UUID.randomUUID().toString();
-    ResultCache cache = cache(config, cluster);
+    ResultCache cache = cache(config, cluster, metrics);
     boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
     return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> {
       Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
@@ -94,21 +94,24 @@ public final class Gateway {
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
   public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null), metrics, null);
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, metrics), metrics, null);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
                                             GatewayMetrics metrics, ClusterNode cluster) {
+    // TODO(cluster, issue 12): count only members carrying the gateway's member attribute "linq-gateway"
+    // (ClusterNode.GATEWAY_ATTRIBUTE, ClusterNode#gateways on branch cluster): other Vert.x applications may join.
+    metrics.countMembers(cluster == null ? () -> 1 : cluster::members);
     EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id, new DrainSwitch()));
   }
 
-  private static ResultCache cache(GatewayConfig config, ClusterNode cluster) {
+  private static ResultCache cache(GatewayConfig config, ClusterNode cluster, GatewayMetrics metrics) {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
     ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
-        System::currentTimeMillis);
+        System::currentTimeMillis, metrics.registry());
     return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention);
   }
 
