@@ -19,6 +19,8 @@ import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqClientOptions;
 import com.linqapp.gateway.metrics.GatewayMetrics;
+import com.linqapp.gateway.trace.EngineSpans;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -40,6 +42,8 @@ public final class EngineVerticle extends VerticleBase {
   private final ResultCache cache;
   private final GatewayMetrics metrics;
   private final ClusterNode cluster;
+  private final Tracing tracing;
+  private EngineSpans spans;
   private ClusterQuota clusterQuota;
   private LinqClient linq;
   private Dispatcher dispatcher;
@@ -52,14 +56,16 @@ public final class EngineVerticle extends VerticleBase {
    * @param cache   the answer cache, shared with the HTTP adapter
    * @param metrics where the engine's events are counted
    * @param cluster this node's cluster membership, or {@code null} when standalone
+   * @param tracing whether and where the engine's spans go
    */
   public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
-                        ClusterNode cluster) {
+                        ClusterNode cluster, Tracing tracing) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
     this.cluster = cluster;
+    this.tracing = tracing;
   }
 
   /** Deployment options for the single engine instance. */
@@ -78,6 +84,7 @@ public final class EngineVerticle extends VerticleBase {
         .setRequestTimeoutMillis(config.requestTimeoutMillis())
         .setHopId(hopId));
     Scheduler scheduler = Scheduler.of(vertx);
+    spans = tracing.engineSpans();
     Random random = new Random();
     EngineOptions options = EngineOptions.of(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
         "line".equals(config.rateLimitScope()));
@@ -93,16 +100,18 @@ public final class EngineVerticle extends VerticleBase {
     dispatcher.verifyCredentials();
 
     consumer = new CheckConsumer(vertx, new AddressRule(config.defaultRegion()), scheduler::now,
-        config.defaultTimeoutMillis(), checks::check, dispatcher::cancel, metrics);
+        config.defaultTimeoutMillis(), checks::check, dispatcher::cancel,
+        spans == null ? metrics : CheckConsumer.Observer.all(metrics, spans));
     MessageConsumer<JsonObject> statusConsumer = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
     Future<Void> quota = clusterQuota == null ? Future.succeededFuture() : clusterQuota.attach(dispatcher);
     return Future.all(List.of(consumer.ready(), statusConsumer.completion(), quota));
   }
 
-  /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other nodes. */
+  /** Answers go to the cache, events to metrics (and spans) and, in a cluster, 429 pauses to the other nodes. */
   private DispatchListener listener() {
-    DispatchListener local = DispatchListener.all(DispatchListener.answers(cache::put), metrics);
+    DispatchListener local = spans == null ? DispatchListener.all(DispatchListener.answers(cache::put), metrics)
+        : DispatchListener.all(DispatchListener.answers(cache::put), metrics, spans);
     return clusterQuota == null ? local : DispatchListener.all(local, clusterQuota);
   }
 

@@ -10,6 +10,7 @@ import com.linqapp.gateway.jobs.JobRunner;
 import com.linqapp.gateway.jobs.JobRunnerOptions;
 import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.metrics.GatewayMetrics;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -69,10 +70,19 @@ public final class Gateway {
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster, JobRunnerOptions jobOptions) {
+    return serve(vertx, config, metrics, cluster, jobOptions, Tracing.off());
+  }
+
+  /**
+   * With traces: the engine's spans of checks and Linq calls ({@code vertx} should carry the same tracing,
+   * for HTTP and event-bus spans: {@link Tracing#configure}).
+   */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                      ClusterNode cluster, JobRunnerOptions jobOptions, Tracing tracing) {
     String hopId = UUID.randomUUID().toString();
     ResultCache cache = cache(config, cluster, metrics);
     boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster).compose(gateway -> {
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster, tracing).compose(gateway -> {
       Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
           : Future.succeededFuture();
       return store.compose(jobStore -> gateway.runJobs(jobStore, config, metrics, jobOptions)
@@ -93,16 +103,18 @@ public final class Gateway {
   }
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
-  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
-    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, metrics), metrics, null);
+  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                           Tracing tracing) {
+    return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, metrics), metrics, null,
+        tracing);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics, ClusterNode cluster) {
+                                            GatewayMetrics metrics, ClusterNode cluster, Tracing tracing) {
     // TODO(cluster, issue 12): count only members carrying the gateway's member attribute "linq-gateway"
     // (ClusterNode.GATEWAY_ATTRIBUTE, ClusterNode#gateways on branch cluster): other Vert.x applications may join.
     metrics.countMembers(cluster == null ? () -> 1 : cluster::members);
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster);
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, tracing);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id, new DrainSwitch()));
   }

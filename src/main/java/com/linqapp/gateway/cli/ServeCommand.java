@@ -2,6 +2,7 @@ package com.linqapp.gateway.cli;
 
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.config.ConfigException;
+import com.linqapp.gateway.jobs.JobRunnerOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,7 +34,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     Gateway gateway;
     try {
-      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics, runtime.cluster).await();
+      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics, runtime.cluster,
+          JobRunnerOptions.defaults(), runtime.tracing).await();
     } catch (RuntimeException e) {
       System.err.println("could not start: " + e.getMessage());
       runtime.close();
@@ -67,6 +69,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       log.warn("Vert.x did not close in time: {}", e.toString());
     }
+    runtime.tracing.close(); // exports the drain's spans
     log.info("Stopped");
   }
 }

@@ -164,28 +164,7 @@ public final class GatewayMetrics implements DispatchListener, JobsListener, Che
   @Override
   public void onExchange(LinqOutcome outcome, long millis) {
     upstreamLatency.record(Duration.ofMillis(millis));
-    registry.counter("linq_requests", "outcome", outcomeName(outcome)).increment();
-  }
-
-  private static String outcomeName(LinqOutcome outcome) {
-    if (outcome instanceof LinqOutcome.TransientFault fault) {
-      return switch (fault.kind()) {
-        case SERVER_ERROR -> "5xx";
-        case CONNECTION -> "reset";
-        case TIMEOUT -> "timeout";
-        case BAD_BODY -> "bad_body";
-      };
-    }
-    if (outcome instanceof LinqOutcome.RateLimited) {
-      return "429";
-    }
-    if (outcome instanceof LinqOutcome.Rejected || outcome instanceof LinqOutcome.CredentialsRejected) {
-      return "4xx";
-    }
-    if (outcome instanceof LinqOutcome.SenderLineFault) {
-      return "sender_line_fault";
-    }
-    return "answer";
+    registry.counter("linq_requests", "outcome", outcome.label()).increment();
   }
 
   @Override

@@ -7,6 +7,7 @@ import com.linqapp.gateway.jobs.JobRunnerOptions;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -79,6 +80,12 @@ public final class GatewayHarness implements AutoCloseable {
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
                                      JobRunnerOptions jobOptions) {
+    return start(vertx, simOptions, overrides, jobOptions, Tracing.off());
+  }
+
+  /** @param tracing the engine's spans ({@code vertx} carries the same for HTTP and the event bus) */
+  public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
+                                     JobRunnerOptions jobOptions, Tracing tracing) {
     LinqSimulator sim = await(LinqSimulator.start(vertx, simOptions));
     Path jobsDir;
     try {
@@ -95,7 +102,7 @@ public final class GatewayHarness implements AutoCloseable {
         .put("GATEWAY_API_KEYS", "team-a=" + KEY_A + ",team-b=" + KEY_B)
         .mergeIn(overrides);
     GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
-    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions));
+    Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions, tracing));
     WebClient web = WebClient.create(vertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()).setKeepAlive(false));
     return new GatewayHarness(vertx, sim, gateway, config, web);
