@@ -6,6 +6,7 @@ import com.linqapp.gateway.it.support.Http;
 import com.linqapp.gateway.it.support.JarProcess;
 import com.linqapp.gateway.it.support.Sim;
 import com.linqapp.gateway.sim.Fault;
+import com.linqapp.gateway.support.GatewayHarness;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.net.URI;
@@ -114,21 +115,8 @@ class MetricsScrapeIT {
   }
 
   private void awaitJob(int port, String job, String status) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    String last = null;
-    while (System.nanoTime() < deadline) {
-      last = Http.send(request(port, job).GET().build()).body();
-      if (status.equals(new JsonObject(last).getString("status"))) {
-        return;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("job not " + status + " within 30 s: " + last);
+    GatewayHarness.eventually(Duration.ofSeconds(30), "job " + status, () ->
+        status.equals(new JsonObject(Http.send(request(port, job).GET().build()).body()).getString("status")));
   }
 
   private static HttpRequest.Builder request(int port, String path) {
