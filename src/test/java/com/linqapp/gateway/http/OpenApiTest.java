@@ -9,6 +9,7 @@ import static com.linqapp.gateway.support.GatewayHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.linqapp.gateway.cache.ResultCache;
+import com.linqapp.gateway.check.ErrorCodes;
 import com.linqapp.gateway.config.GatewayConfig;
 import com.linqapp.gateway.jobs.JobsTestSupport;
 import com.linqapp.gateway.linq.LinqClient;
@@ -122,6 +123,21 @@ class OpenApiTest {
     }
     routed.forEach((path, methods) -> assertThat(documented.get(path)).as(path).containsAll(methods));
     assertThat(routed).as("every documented path is routed with its methods").containsAllEntriesOf(documented);
+  }
+
+  @Test
+  @DisplayName("as the document says: a path it does not list is 404/9404, a listed path with another method 405/9405")
+  void undocumentedPathsAndMethodsAreRefused() {
+    assertThat(contract.operation("GET", "/v2/anything")).isNull();
+    assertThat(envelopeError(gw.get("/v2/anything")).getInteger("code")).isEqualTo(ErrorCodes.NOT_FOUND);
+    for (String route : List.of(IMESSAGE, RCS, "/v1/capability/batch", "/metrics")) {
+      String method = route.equals("/metrics") ? "POST" : "GET";
+      assertThat(contract.operation(method, route)).as(method + " " + route).isNull();
+      HttpResponse<Buffer> refused = await(gw.web().request(HttpMethod.valueOf(method), route)
+          .putHeader("Authorization", "Bearer " + KEY_A).send());
+      assertThat(refused.statusCode()).as(method + " " + route).isEqualTo(405);
+      assertThat(envelopeError(refused).getInteger("code")).isEqualTo(ErrorCodes.METHOD_NOT_ALLOWED);
+    }
   }
 
   @Test
