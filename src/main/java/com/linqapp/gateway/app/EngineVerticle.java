@@ -20,6 +20,8 @@ import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqClientOptions;
 import com.linqapp.gateway.metrics.GatewayMetrics;
+import com.linqapp.gateway.trace.EngineSpans;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -46,7 +48,9 @@ public final class EngineVerticle extends VerticleBase {
   private final GatewayMetrics metrics;
   private final ClusterNode cluster;
   private final Clocks clocks;
+  private final Tracing tracing;
   private Scheduler scheduler;
+  private EngineSpans spans;
   private ClusterQuota clusterQuota;
   private LinqClient linq;
   private Dispatcher dispatcher;
@@ -61,15 +65,17 @@ public final class EngineVerticle extends VerticleBase {
    * @param metrics where the engine's events are counted
    * @param cluster this node's cluster membership, or {@code null} when standalone
    * @param clocks  the engine's clock and the wall clock
+   * @param tracing whether and where the engine's spans go
    */
   public EngineVerticle(GatewayConfig config, String hopId, ResultCache cache, GatewayMetrics metrics,
-                        ClusterNode cluster, Clocks clocks) {
+                        ClusterNode cluster, Clocks clocks, Tracing tracing) {
     this.config = config;
     this.hopId = hopId;
     this.cache = cache;
     this.metrics = metrics;
     this.cluster = cluster;
     this.clocks = clocks;
+    this.tracing = tracing;
   }
 
   /** Deployment options for the single engine instance. */
@@ -88,10 +94,13 @@ public final class EngineVerticle extends VerticleBase {
         .setRequestTimeoutMillis(config.requestTimeoutMillis())
         .setHopId(hopId));
     scheduler = Scheduler.of(vertx, clocks.monotonicMillis());
+    spans = tracing.engineSpans();
     Random random = new Random();
     EngineOptions options = EngineOptions.of(config.maxQueue(), config.maxConcurrency(), config.maxAttempts(),
         "line".equals(config.rateLimitScope()));
     ClientBudgets budgets = new ClientBudgets(config.clientDailyBudgets());
+    metrics.clientBudgets(budgets, config.clientDailyBudgets().keySet(), clocks.epochMillis());
+    metrics.limits(config.maxQueue(), config.maxConcurrency());
     PauseAnnouncements pauses = cluster == null ? null : new PauseAnnouncements(cluster, scheduler);
     dispatcher = new Dispatcher(options, linq, scheduler,
         BackoffPolicy.exponentialFullJitter(options.backoffBaseMillis(), options.backoffCapMillis(), random::nextDouble),
@@ -110,12 +119,12 @@ public final class EngineVerticle extends VerticleBase {
       cancel = clusterQuota::cancel;
       // Checks other gateways forward while this one sends for the cluster; their own consumer counted them.
       forwarded = new CheckConsumer(vertx, clusterQuota.endpoint(), rule, scheduler::now, config.defaultTimeoutMillis(),
-          clusterQuota::serveForwarded, dispatcher::cancel, result -> { });
+          clusterQuota::serveForwarded, dispatcher::cancel, CheckConsumer.Observer.NONE);
       ready.add(forwarded.ready());
       ready.add(clusterQuota.start());
     }
     consumer = new CheckConsumer(vertx, CapabilityBus.PUBLIC, rule, scheduler::now, config.defaultTimeoutMillis(),
-        checks::check, cancel, result -> metrics.onResult(result.source()));
+        checks::check, cancel, spans == null ? metrics : CheckConsumer.Observer.all(metrics, spans));
     MessageConsumer<JsonObject> statusConsumer = vertx.eventBus().localConsumer(CapabilityBus.ENGINE_STATUS,
         message -> message.reply(status()));
     ready.add(consumer.ready());
@@ -123,9 +132,10 @@ public final class EngineVerticle extends VerticleBase {
     return Future.all(ready);
   }
 
-  /** Answers go to the cache, events to metrics and, in a cluster, 429 pauses to the other gateways. */
+  /** Answers go to the cache, events to metrics (and spans) and, in a cluster, 429 pauses to the other gateways. */
   private DispatchListener listener(PauseAnnouncements pauses) {
-    DispatchListener local = DispatchListener.all(DispatchListener.answers(cache::put), metrics);
+    DispatchListener local = spans == null ? DispatchListener.all(DispatchListener.answers(cache::put), metrics)
+        : DispatchListener.all(DispatchListener.answers(cache::put), metrics, spans);
     return pauses == null ? local : DispatchListener.all(local, pauses);
   }
 

@@ -10,6 +10,7 @@ import com.linqapp.gateway.jobs.JobRunner;
 import com.linqapp.gateway.jobs.JobRunnerOptions;
 import com.linqapp.gateway.jobs.JobStore;
 import com.linqapp.gateway.metrics.GatewayMetrics;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -72,10 +73,20 @@ public final class Gateway {
    */
   public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
                                       ClusterNode cluster, JobRunnerOptions jobOptions, Clocks clocks) {
+    return serve(vertx, config, metrics, cluster, jobOptions, clocks, Tracing.off());
+  }
+
+  /**
+   * With traces: the engine's spans of checks and Linq calls ({@code vertx} should carry the same tracing,
+   * for HTTP and event-bus spans: {@link Tracing#configure}).
+   */
+  public static Future<Gateway> serve(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                      ClusterNode cluster, JobRunnerOptions jobOptions, Clocks clocks,
+                                      Tracing tracing) {
     String hopId = UUID.randomUUID().toString();
     ResultCache cache = cache(config, cluster, metrics, clocks);
     boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
-    return engineOnly(vertx, config, hopId, cache, metrics, cluster, clocks).compose(gateway -> {
+    return engineOnly(vertx, config, hopId, cache, metrics, cluster, clocks, tracing).compose(gateway -> {
       Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
           : Future.succeededFuture();
       return store.compose(jobStore -> gateway.runJobs(jobStore, config, metrics, jobOptions)
@@ -96,15 +107,19 @@ public final class Gateway {
   }
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */
-  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics) {
+  public static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, GatewayMetrics metrics,
+                                           Tracing tracing) {
     Clocks clocks = Clocks.system();
     return engineOnly(vertx, config, UUID.randomUUID().toString(), cache(config, null, metrics, clocks), metrics, null,
-        clocks);
+        clocks, tracing);
   }
 
   private static Future<Gateway> engineOnly(Vertx vertx, GatewayConfig config, String hopId, ResultCache cache,
-                                            GatewayMetrics metrics, ClusterNode cluster, Clocks clocks) {
-    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, clocks);
+                                            GatewayMetrics metrics, ClusterNode cluster, Clocks clocks,
+                                            Tracing tracing) {
+    // Gateways, not members: consumer applications that join the cluster are no gateways.
+    metrics.countMembers(cluster == null ? () -> 1 : () -> cluster.gateways().size());
+    EngineVerticle engine = new EngineVerticle(config, hopId, cache, metrics, cluster, clocks, tracing);
     return vertx.deployVerticle(engine, EngineVerticle.deploymentOptions())
         .map(id -> new Gateway(vertx, engine, id, new DrainSwitch()));
   }
@@ -113,7 +128,7 @@ public final class Gateway {
     long staleRetention = TimeUnit.SECONDS.toMillis(config.cacheMaxStaleSeconds());
     ResultCache local = ResultCache.create(TimeUnit.SECONDS.toMillis(config.cacheTtlAvailableSeconds()),
         TimeUnit.SECONDS.toMillis(config.cacheTtlUnavailableSeconds()), staleRetention, config.cacheMaxEntries(),
-        clocks.epochMillis());
+        clocks.epochMillis(), metrics.registry());
     return cluster == null ? local : new SharedResultCache(cluster, local, staleRetention, metrics::onSharedCacheFault);
   }
 

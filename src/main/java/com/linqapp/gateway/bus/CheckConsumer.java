@@ -36,7 +36,7 @@ public final class CheckConsumer {
   private final LongSupplier engineClock;
   private final long defaultTimeoutMillis;
   private final Function<CheckRequest, Future<CheckResult>> engine;
-  private final Consumer<CheckResult> onResult;
+  private final Observer observer;
   private final MessageConsumer<JsonObject> checks;
   private final MessageConsumer<JsonObject> cancels;
   private int unreplied;
@@ -50,17 +50,17 @@ public final class CheckConsumer {
    * @param engineClock the engine's clock, for each check's absolute deadline
    * @param engine      answers a validated check
    * @param cancel      withdraws the checks of a request id whose caller went away
-   * @param onResult    sees every result replied (metrics)
+   * @param observer    sees every check taken and its reply (metrics, traces)
    */
   public CheckConsumer(Vertx vertx, CapabilityBus.Endpoint endpoint, AddressRule rule, LongSupplier engineClock,
                        long defaultTimeoutMillis,
                        Function<CheckRequest, Future<CheckResult>> engine, Consumer<String> cancel,
-                       Consumer<CheckResult> onResult) {
+                       Observer observer) {
     this.rule = rule;
     this.engineClock = engineClock;
     this.defaultTimeoutMillis = defaultTimeoutMillis;
     this.engine = engine;
-    this.onResult = onResult;
+    this.observer = observer;
     this.checks = vertx.eventBus().consumer(endpoint.checks(), this::onCheck);
     this.cancels = vertx.eventBus().consumer(endpoint.cancels(),
         message -> cancel.accept(message.body().getString("request_id", "")));
@@ -95,20 +95,61 @@ public final class CheckConsumer {
       return;
     }
     unreplied++;
+    long taken = engineClock.getAsLong();
+    observer.onTaken(request);
     engine.apply(request).onComplete(done -> {
+      long millis = engineClock.getAsLong() - taken;
       if (done.succeeded()) {
         CheckResult result = done.result();
-        onResult.accept(result);
+        observer.onReplied(request, result, null, millis);
         message.reply(CheckMessages.reply(result),
             new DeliveryOptions().addHeader(CapabilityBus.CACHE_HEADER, result.source().header()));
       } else {
         CheckException error = CheckMessages.toCheckException(done.cause());
+        observer.onReplied(request, null, error, millis);
         message.fail(error.status(), error.toEnvelope().encode());
       }
       if (--unreplied == 0 && allReplied != null) {
         allReplied.tryComplete();
       }
     });
+  }
+
+  /**
+   * What the engine's side of the bus reports: each valid check it takes, and how it was answered. Called on
+   * the engine's event loop; implementations must not block.
+   */
+  public interface Observer {
+
+    /** Sees nothing: for checks another gateway forwarded, which its own consumer observed. */
+    Observer NONE = new Observer() {
+    };
+
+    /** A valid check was taken, before the engine sees it. */
+    default void onTaken(CheckRequest request) {
+    }
+
+    /**
+     * Its reply: the result, or else the error; {@code millis} on the engine's clock since it was taken.
+     */
+    default void onReplied(CheckRequest request, CheckResult result, CheckException error, long millis) {
+    }
+
+    /** Every observer hears every event, in order. */
+    static Observer all(Observer... observers) {
+      List<Observer> all = List.of(observers);
+      return new Observer() {
+        @Override
+        public void onTaken(CheckRequest request) {
+          all.forEach(o -> o.onTaken(request));
+        }
+
+        @Override
+        public void onReplied(CheckRequest request, CheckResult result, CheckException error, long millis) {
+          all.forEach(o -> o.onReplied(request, result, error, millis));
+        }
+      };
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package com.linqapp.gateway.cache;
 import com.linqapp.gateway.cache.impl.CaffeineResultCache;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckKey;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import java.util.function.LongSupplier;
 
@@ -22,8 +23,20 @@ public interface ResultCache {
    */
   static ResultCache create(long ttlAvailableMillis, long ttlUnavailableMillis, long staleRetentionMillis,
                             long maxEntries, LongSupplier wallClock) {
+    return create(ttlAvailableMillis, ttlUnavailableMillis, staleRetentionMillis, maxEntries, wallClock, null);
+  }
+
+  /**
+   * A cache whose size, look-ups and evictions are meters of {@code registry} (Micrometer's Caffeine binder:
+   * {@code cache_size}, {@code cache_gets_total}, {@code cache_evictions_total},
+   * tagged {@code cache="answers"}).
+   *
+   * @param registry where to report, or {@code null} for no meters
+   */
+  static ResultCache create(long ttlAvailableMillis, long ttlUnavailableMillis, long staleRetentionMillis,
+                            long maxEntries, LongSupplier wallClock, MeterRegistry registry) {
     return new CaffeineResultCache(ttlAvailableMillis, ttlUnavailableMillis, staleRetentionMillis, maxEntries,
-        wallClock);
+        wallClock, registry);
   }
 
   /** The entry, fresh or not (the caller judges with {@link CachedAnswer#freshFor}); {@code null} if none. */

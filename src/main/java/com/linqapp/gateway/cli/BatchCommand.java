@@ -128,7 +128,7 @@ final class BatchCommand implements Callable<Integer> {
       Context context = vertx.getOrCreateContext();
       Iterator<BatchInput.Row> todo = skipping(rows, done);
       if (gateway == null) {
-        Gateway.engineOnly(vertx, runtime.config, runtime.metrics).await();
+        Gateway.engineOnly(vertx, runtime.config, runtime.metrics, runtime.tracing).await();
         CapabilityClient client = CapabilityClient.local(vertx, runtime.config.defaultTimeoutMillis());
         BatchChecks checks = new BatchChecks(client, chosen, new AddressRule(runtime.config.defaultRegion()), "cli", null).onResult(this::count);
         context.runOnContext(v -> run(vertx, context, todo, checks::check, chosen, writer, () -> { }, () -> { }));

@@ -57,7 +57,7 @@ final class CheckCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     try (runtime) {
-      Gateway.engineOnly(runtime.vertx, runtime.config, runtime.metrics).await();
+      Gateway.engineOnly(runtime.vertx, runtime.config, runtime.metrics, runtime.tracing).await();
       CapabilityClient client = CapabilityClient.local(runtime.vertx, runtime.config.defaultTimeoutMillis());
       List<Future<CheckResult>> results = new ArrayList<>();
       for (String address : addresses) {

@@ -8,6 +8,7 @@ import com.linqapp.gateway.log.LogFormat;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -19,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a command needs to run the engine: a Vertx, the validated configuration and, in sandbox mode,
- * the embedded simulator standing in for Linq. The CLI runs on the main thread, so it may wait here.
+ * What a command needs to run the engine: a Vertx, the validated configuration, metrics and traces and, in
+ * sandbox mode, the embedded simulator standing in for Linq. The CLI runs on the main thread, so it may wait here.
  */
 final class CommandRuntime implements AutoCloseable {
 
@@ -29,13 +30,17 @@ final class CommandRuntime implements AutoCloseable {
   final Vertx vertx;
   final GatewayConfig config;
   final GatewayMetrics metrics;
+  /** Off unless {@code OTEL_TRACES_EXPORTER} is set; Vert.x carries it too. */
+  final Tracing tracing;
   /** This node's cluster membership, or {@code null} when standalone. */
   final ClusterNode cluster;
 
-  private CommandRuntime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics, ClusterNode cluster) {
+  private CommandRuntime(Vertx vertx, GatewayConfig config, GatewayMetrics metrics, Tracing tracing,
+                         ClusterNode cluster) {
     this.vertx = vertx;
     this.config = config;
     this.metrics = metrics;
+    this.tracing = tracing;
     this.cluster = cluster;
   }
 
@@ -46,7 +51,8 @@ final class CommandRuntime implements AutoCloseable {
   static CommandRuntime start(ConfigOptions options) {
     GatewayConfig config = load(options);
     GatewayMetrics metrics = GatewayMetrics.create();
-    VertxOptions vertxOptions = new VertxOptions().setMetricsOptions(metricsOptions());
+    Tracing tracing = Tracing.fromEnvironment();
+    VertxOptions vertxOptions = tracing.configure(new VertxOptions().setMetricsOptions(metricsOptions()));
     MicrometerMetricsFactory metricsFactory = new MicrometerMetricsFactory(metrics.registry());
     ClusterNode cluster = config.cluster()
         ? ClusterNode.join(config.clusterOptions(), vertxOptions, metricsFactory).await() : null;
@@ -56,9 +62,10 @@ final class CommandRuntime implements AutoCloseable {
       if (config.sandbox()) {
         config = startSandbox(vertx, config);
       }
-      return new CommandRuntime(vertx, config, metrics, cluster);
+      return new CommandRuntime(vertx, config, metrics, tracing, cluster);
     } catch (RuntimeException e) {
       vertx.close().await();
+      tracing.close();
       throw e;
     }
   }
@@ -108,6 +115,10 @@ final class CommandRuntime implements AutoCloseable {
   @Override
   @MainThreadOnly("a command's end waits for Vert.x to close")
   public void close() {
-    vertx.close().await();
+    try {
+      vertx.close().await();
+    } finally {
+      tracing.close();
+    }
   }
 }

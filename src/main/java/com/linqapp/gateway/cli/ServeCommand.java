@@ -1,7 +1,9 @@
 package com.linqapp.gateway.cli;
 
+import com.linqapp.gateway.app.Clocks;
 import com.linqapp.gateway.app.Gateway;
 import com.linqapp.gateway.config.ConfigException;
+import com.linqapp.gateway.jobs.JobRunnerOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,7 +35,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     Gateway gateway;
     try {
-      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics, runtime.cluster).await();
+      gateway = Gateway.serve(runtime.vertx, runtime.config, runtime.metrics, runtime.cluster,
+          JobRunnerOptions.defaults().withLeaseTtl(runtime.config.jobsOptions().leaseTtl()), Clocks.system(),
+          runtime.tracing).await();
     } catch (ConfigException e) { // found only once connected: a job store schema newer than this gateway
       System.err.println("configuration error: " + e.getMessage());
       runtime.close();
@@ -71,6 +75,7 @@ final class ServeCommand implements Callable<Integer> {
     } catch (Exception e) {
       log.warn("Vert.x did not close in time: {}", e.toString());
     }
+    runtime.tracing.close(); // exports the drain's spans
     log.info("Stopped");
   }
 }

@@ -4,6 +4,7 @@ import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.linq.LinqClient;
 import com.linqapp.gateway.linq.LinqOutcome;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +16,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class CredentialsGuard {
 
+  /** What Linq says of the gateway's key. */
+  public enum State {
+    /** Nothing yet: the startup probe has not been answered (or failed on a transient fault). */
+    UNVERIFIED,
+    /** A probe or a check was answered. */
+    ACCEPTED,
+    /** Linq refused the key (401, or 403/2005); probing until it accepts it again. */
+    REJECTED;
+
+    /** The lower-case name metrics show. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
   private static final Logger log = LoggerFactory.getLogger(CredentialsGuard.class);
 
   private final LinqClient linq;
@@ -22,6 +38,8 @@ public final class CredentialsGuard {
   private final BackoffPolicy probeBackoff;
   private final Runnable onRecovered;
   private final Consumer<List<String>> onSenderLines;
+  private final Consumer<State> onState;
+  private State state = State.UNVERIFIED;
   private CheckException rejection;
   private int failedProbes;
   private boolean probing;
@@ -31,14 +49,34 @@ public final class CredentialsGuard {
    * @param probeBackoff delay before each probe while the key is rejected
    * @param onRecovered   called on the owner's loop when a probe succeeds after a rejection
    * @param onSenderLines called with the account's lines after every successful probe
+   * @param onState       called with the new state on every change
    */
   public CredentialsGuard(LinqClient linq, Scheduler scheduler, BackoffPolicy probeBackoff, Runnable onRecovered,
-                          Consumer<List<String>> onSenderLines) {
+                          Consumer<List<String>> onSenderLines, Consumer<State> onState) {
     this.linq = linq;
     this.scheduler = scheduler;
     this.probeBackoff = probeBackoff;
     this.onRecovered = onRecovered;
     this.onSenderLines = onSenderLines;
+    this.onState = onState;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Linq answered a check: the key works, even if the startup probe could not tell. */
+  public void answered() {
+    if (state == State.UNVERIFIED) {
+      changeTo(State.ACCEPTED);
+    }
+  }
+
+  private void changeTo(State next) {
+    if (state != next) {
+      state = next;
+      onState.accept(next);
+    }
   }
 
   /** The failure to give every check while the key is rejected, or {@code null} when it is accepted. */
@@ -62,6 +100,7 @@ public final class CredentialsGuard {
     rejection = new CheckException(502, outcome.code(),
         "Linq rejected the gateway's API key (" + outcome.status() + "): " + outcome.message(), null, outcome.traceId());
     if (wasAccepted) {
+      changeTo(State.REJECTED);
       log.error("Linq rejected the gateway's API key (HTTP {}, code {}, trace {}); checks fail with 502 until a probe succeeds",
           outcome.status(), outcome.code(), outcome.traceId());
       failedProbes = 0;
@@ -86,8 +125,10 @@ public final class CredentialsGuard {
       if (outcome instanceof LinqOutcome.SenderLines lines) {
         senderLines = lines.lines();
         onSenderLines.accept(senderLines);
-        if (rejection != null) {
-          rejection = null;
+        boolean recovered = rejection != null;
+        rejection = null;
+        changeTo(State.ACCEPTED);
+        if (recovered) {
           log.info("Linq accepts the gateway's API key again; checks resume");
           onRecovered.run();
         }

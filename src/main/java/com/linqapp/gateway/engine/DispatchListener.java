@@ -3,14 +3,15 @@ package com.linqapp.gateway.engine;
 import com.linqapp.gateway.check.CheckAnswer;
 import com.linqapp.gateway.check.CheckException;
 import com.linqapp.gateway.check.CheckKey;
+import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.linq.LinqOutcome;
 import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
- * What the dispatcher tells the rest of the gateway: answers (for the cache) and the events metrics
- * count. Called on the engine's event loop; implementations must not block.
+ * What the dispatcher tells the rest of the gateway: answers (for the cache), the events metrics count,
+ * and each flight's course (for traces). Called on the engine's event loop; implementations must not block.
  */
 public interface DispatchListener {
 
@@ -20,6 +21,27 @@ public interface DispatchListener {
 
   /** One exchange with Linq ended, after {@code millis}. */
   default void onExchange(LinqOutcome outcome, long millis) {
+  }
+
+  /** A caller joined a flight: its first caller (a new flight), or one coalesced onto it. */
+  default void onJoin(FlightView flight, CheckRequest caller) {
+  }
+
+  /** A flight's exchange with Linq starts ({@link FlightView#attempts()} counts it already). */
+  default void onSend(FlightView flight) {
+  }
+
+  /** A flight's exchange with Linq ended, after {@code millis}; by default the flight-less event. */
+  default void onExchange(FlightView flight, LinqOutcome outcome, long millis) {
+    onExchange(outcome, millis);
+  }
+
+  /** A transient fault: the flight is sent again after {@code delayMillis}. */
+  default void onRetry(FlightView flight, LinqOutcome.TransientFault fault, long delayMillis) {
+  }
+
+  /** What Linq says of the gateway's key, on every change. */
+  default void onCredentials(CredentialsGuard.State state) {
   }
 
   /** A 429 started a pause of {@code millis} on a budget: a sender line's, or the account's ({@code null}). */
@@ -64,6 +86,31 @@ public interface DispatchListener {
       @Override
       public void onExchange(LinqOutcome outcome, long millis) {
         all.forEach(l -> l.onExchange(outcome, millis));
+      }
+
+      @Override
+      public void onJoin(FlightView flight, CheckRequest caller) {
+        all.forEach(l -> l.onJoin(flight, caller));
+      }
+
+      @Override
+      public void onSend(FlightView flight) {
+        all.forEach(l -> l.onSend(flight));
+      }
+
+      @Override
+      public void onExchange(FlightView flight, LinqOutcome outcome, long millis) {
+        all.forEach(l -> l.onExchange(flight, outcome, millis));
+      }
+
+      @Override
+      public void onRetry(FlightView flight, LinqOutcome.TransientFault fault, long delayMillis) {
+        all.forEach(l -> l.onRetry(flight, fault, delayMillis));
+      }
+
+      @Override
+      public void onCredentials(CredentialsGuard.State state) {
+        all.forEach(l -> l.onCredentials(state));
       }
 
       @Override

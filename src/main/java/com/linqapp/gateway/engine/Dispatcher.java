@@ -90,7 +90,8 @@ public final class Dispatcher implements Dispatch {
     this.listener = listener;
     this.budgets = new SenderBudgets(options, pacers);
     this.flights = new Flights(scheduler);
-    this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump, this::onSenderLines);
+    this.credentials = new CredentialsGuard(linq, scheduler, credentialsProbeBackoff, this::pump, this::onSenderLines,
+        listener::onCredentials);
     reportLoad(); // the pace (a known limit, say) is on show before the first check
   }
 
@@ -114,7 +115,9 @@ public final class Dispatcher implements Dispatch {
       if (flight.state != Flight.State.IN_FLIGHT && resumeAt >= request.deadlineMillis()) {
         return refuse(CheckException.rateLimited(resumeAt - now));
       }
-      return flights.join(flight, request, Source.COALESCED, this::onDeadline);
+      Future<CheckResult> joined = flights.join(flight, request, Source.COALESCED, this::onDeadline);
+      listener.onJoin(flight, request);
+      return joined;
     }
     flight = new Flight(nextSeq++, request, budgets.homeFor(request));
     CheckException shed = admissionFailure(flight, now);
@@ -127,6 +130,7 @@ public final class Dispatcher implements Dispatch {
     flights.add(flight);
     flight.home.add(flight);
     Future<CheckResult> result = flights.join(flight, request, Source.MISS, this::onDeadline);
+    listener.onJoin(flight, request);
     pump();
     return result;
   }
@@ -205,6 +209,8 @@ public final class Dispatcher implements Dispatch {
     inFlight++;
     budget.inFlight++;
     budget.pacer.onSend(now);
+    flight.attempts++;
+    listener.onSend(flight);
     CheckRequest request = flight.request;
     String from = request.from() != null ? request.from() : budget.line;
     linq.check(request.service(), request.address(), from, flight.deadline() - now)
@@ -213,7 +219,7 @@ public final class Dispatcher implements Dispatch {
           budget.inFlight--;
           LinqOutcome outcome = done.succeeded() ? done.result()
               : TransientFault.of(TransientFault.Kind.CONNECTION, String.valueOf(done.cause()));
-          listener.onExchange(outcome, scheduler.now() - now);
+          listener.onExchange(flight, outcome, scheduler.now() - now);
           onOutcome(flight, budget, outcome, now);
           pump();
         });
@@ -228,6 +234,7 @@ public final class Dispatcher implements Dispatch {
     budget.gate.onResponse(now);
     budget.pacer.onAnswer(sentAt, now);
     if (outcome instanceof LinqOutcome.Answered answered) {
+      credentials.answered();
       CheckAnswer answer = answered.answer().withAddress(flight.request.address());
       listener.onAnswer(flight.key, answer);
       flights.settle(flight, answer, null);
@@ -329,6 +336,7 @@ public final class Dispatcher implements Dispatch {
     }
     logFor(log.atDebug(), flight).log("Linq check for {} hit {} ({}); retry {} in {} ms",
         Mask.address(flight.request.address()), fault.kind(), fault.detail(), flight.faults, delay);
+    listener.onRetry(flight, fault, delay);
     flight.state = Flight.State.BACKING_OFF;
     flight.backoffTimer = scheduler.schedule(delay, () -> {
       flight.backoffTimer = -1;

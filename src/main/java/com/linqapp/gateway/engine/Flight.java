@@ -5,6 +5,7 @@ import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
 import com.linqapp.gateway.check.CheckResult.Source;
 import com.linqapp.gateway.check.Priority;
+import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.engine.queue.FairQueue;
 import com.linqapp.gateway.linq.LinqOutcome.TransientFault;
 import io.vertx.core.Promise;
@@ -17,7 +18,7 @@ import java.util.Set;
  * One question to Linq, and everyone waiting for its answer. It lives in one of four states — queued, in
  * flight, backing off, done — and is owned by the dispatcher's event loop.
  */
-final class Flight implements FairQueue.Entry {
+final class Flight implements FairQueue.Entry, FlightView {
 
   enum State { QUEUED, IN_FLIGHT, BACKING_OFF, DONE }
 
@@ -32,6 +33,7 @@ final class Flight implements FairQueue.Entry {
   final Set<String> excluded = new HashSet<>(0);
   State state = State.QUEUED;
   int faults;
+  int attempts;
   TransientFault lastFault;
   long backoffTimer = -1;
 
@@ -49,6 +51,25 @@ final class Flight implements FairQueue.Entry {
       latest = Math.max(latest, waiter.request.deadlineMillis());
     }
     return waiters.isEmpty() ? request.deadlineMillis() : latest;
+  }
+
+  @Override
+  public Service service() {
+    return key.service();
+  }
+
+  @Override
+  public List<CheckRequest> callers() {
+    List<CheckRequest> callers = new ArrayList<>(waiters.size());
+    for (Waiter waiter : waiters) {
+      callers.add(waiter.request);
+    }
+    return callers;
+  }
+
+  @Override
+  public int attempts() {
+    return attempts;
   }
 
   @Override

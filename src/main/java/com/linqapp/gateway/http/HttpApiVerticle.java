@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -45,7 +46,7 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Routes named in metrics labels (the check routes label their own requests in {@link CheckRoutes}). */
   private static final Set<String> LABELLED_ROUTES = Set.of(LINQ_PREFIX + Service.IMESSAGE.linqRoute(),
       LINQ_PREFIX + Service.RCS.linqRoute(), BatchHandler.ROUTE, JobRoutes.ROUTE, "/health", "/health/live", "/health/ready",
-      "/metrics");
+      "/metrics", OpenApiDocument.ROUTE);
 
   private static final Logger log = LoggerFactory.getLogger(HttpApiVerticle.class);
 
@@ -57,6 +58,8 @@ public final class HttpApiVerticle extends VerticleBase {
   private final JobStore jobs;
   private RequestTagger tagger;
   private IdleConnections connections;
+  private Router router;
+  private List<CapabilityHandler> checks;
   private HttpServer server;
 
   /**
@@ -77,17 +80,22 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    return OpenApiDocument.load(vertx).compose(this::listen);
+  }
+
+  private Future<HttpServer> listen(Buffer openApiDocument) {
     CapabilityClient engine = CapabilityClient.local(vertx, config.defaultTimeoutMillis());
     AddressRule rule = new AddressRule(config.defaultRegion());
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     tagger = new RequestTagger(hopId);
     connections = new IdleConnections(vertx, IDLE_TIMEOUT_MILLIS);
     router.route().handler(this::tagRequest);
     HealthRoutes.mount(vertx, router);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
+    OpenApiDocument.mount(router, openApiDocument);
 
     ClientAuth auth = new ClientAuth(config.clientKeys(), config.authDisabled());
-    List<CapabilityHandler> checks = new ArrayList<>();
+    checks = new ArrayList<>();
     for (Service service : Service.values()) {
       String route = LINQ_PREFIX + service.linqRoute();
       checks.add(new CapabilityHandler(service, route, rule, engine, cache, metrics, drain));
@@ -120,6 +128,16 @@ public final class HttpApiVerticle extends VerticleBase {
         .requestHandler(new CheckRoutes(checks, router, tagger, connections, auth, metrics, MAX_BODY_BYTES))
         .invalidRequestHandler(HttpApiVerticle::invalidRequest);
     return server.listen();
+  }
+
+  /** The routed part of the API, once started (the check routes are served ahead of it: {@link #checkRoutes()}). */
+  Router router() {
+    return router;
+  }
+
+  /** The paths {@link CheckRoutes} serves ({@code POST}) ahead of the router. */
+  List<String> checkRoutes() {
+    return checks.stream().map(CapabilityHandler::route).toList();
   }
 
   /** Request id, metrics and the loop check for routed requests: before routing, so every answer has them. */

@@ -13,6 +13,31 @@ public sealed interface LinqOutcome {
   /** Linq's trace id for the exchange when it sent one, for logs; may be {@code null}. */
   String traceId();
 
+  /**
+   * How the exchange ended, in a word metrics and traces share: {@code answer}, {@code 429}, {@code 4xx},
+   * {@code 5xx}, {@code reset}, {@code timeout}, {@code bad_body} or {@code sender_line_fault}.
+   */
+  default String label() {
+    if (this instanceof TransientFault fault) {
+      return switch (fault.kind()) {
+        case SERVER_ERROR -> "5xx";
+        case CONNECTION -> "reset";
+        case TIMEOUT -> "timeout";
+        case BAD_BODY -> "bad_body";
+      };
+    }
+    if (this instanceof RateLimited) {
+      return "429";
+    }
+    if (this instanceof Rejected || this instanceof CredentialsRejected) {
+      return "4xx";
+    }
+    if (this instanceof SenderLineFault) {
+      return "sender_line_fault";
+    }
+    return "answer";
+  }
+
   /** A 200 with the expected body. */
   record Answered(CheckAnswer answer, String traceId) implements LinqOutcome {
   }

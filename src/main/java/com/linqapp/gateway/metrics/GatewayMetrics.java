@@ -1,8 +1,15 @@
 package com.linqapp.gateway.metrics;
 
+import com.linqapp.gateway.bus.CheckConsumer;
 import com.linqapp.gateway.check.CheckException;
+import com.linqapp.gateway.check.CheckRequest;
 import com.linqapp.gateway.check.CheckResult;
+import com.linqapp.gateway.check.ErrorCodes;
+import com.linqapp.gateway.check.Priority;
+import com.linqapp.gateway.config.Build;
+import com.linqapp.gateway.engine.CredentialsGuard;
 import com.linqapp.gateway.engine.DispatchListener;
+import com.linqapp.gateway.engine.budget.ClientBudgets;
 import com.linqapp.gateway.engine.pacing.SendPacer;
 import com.linqapp.gateway.jobs.JobAnswer;
 import com.linqapp.gateway.jobs.JobStatus;
@@ -13,7 +20,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.core.metrics.Info;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -22,13 +31,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The gateway's own meters, next to Vert.x's and the JVM's in one Prometheus registry. Label values
  * are closed sets (outcomes, lanes, routes, statuses) and client <em>names</em>: never an address, a
- * key or a {@code from} number. Meters are thread-safe; gauges read atomics the engine updates.
+ * key or a {@code from} number. Counters whose labels are known up front exist from the start at 0, so a
+ * dashboard shows 0 rather than no data and {@code increase()} sees their first step. Meters are
+ * thread-safe; gauges read atomics the engine updates.
  */
-public final class GatewayMetrics implements DispatchListener, JobsListener {
+public final class GatewayMetrics implements DispatchListener, JobsListener, CheckConsumer.Observer {
+
+  /** {@code outcome} labels of {@code linq_requests_total}. */
+  static final List<String> OUTCOMES = List.of("answer", "429", "4xx", "5xx", "reset", "timeout", "bad_body",
+      "sender_line_fault");
 
   private final PrometheusMeterRegistry registry;
   private final Timer upstreamLatency;
@@ -40,6 +57,9 @@ public final class GatewayMetrics implements DispatchListener, JobsListener {
   /** Allowed rate in thousandths of a check per second; exported only while paced. */
   private final AtomicLong rateMilli = new AtomicLong();
   private final AtomicReference<SendPacer.State> pacing = new AtomicReference<>(SendPacer.State.UNPACED);
+  private final AtomicReference<CredentialsGuard.State> credentials =
+      new AtomicReference<>(CredentialsGuard.State.UNVERIFIED);
+  private final Map<Priority, Timer> laneLatency = new EnumMap<>(Priority.class);
   /** {@code linq_pacing_rate_per_second} while it has a value, else {@code null}: unpaced, no sample. */
   private Gauge rateGauge;
   /** Counters on the per-request path, looked up once: Micrometer's own lookup allocates ids and tags. */
@@ -69,6 +89,29 @@ public final class GatewayMetrics implements DispatchListener, JobsListener {
     for (CheckResult.Source source : CheckResult.Source.values()) {
       results.put(source, Counter.builder("gateway_cache").tag("result", source.header())
           .description("How checks were answered").register(registry));
+    }
+    for (CredentialsGuard.State state : CredentialsGuard.State.values()) {
+      Gauge.builder("linq_credentials_state", credentials, current -> current.get() == state ? 1 : 0)
+          .tag("state", state.label())
+          .description("1 for what Linq says of the gateway's key: unverified (no answer yet), accepted, rejected")
+          .register(registry);
+    }
+    for (Priority lane : Priority.values()) {
+      laneLatency.put(lane, Timer.builder("gateway_check_duration").tag("lane", lane.wireName())
+          .description("Time the engine took to answer a check (cache, queue, Linq), by lane; every outcome")
+          .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+          .maximumExpectedValue(Duration.ofSeconds(60)).register(registry));
+    }
+    // A Prometheus info metric: a Micrometer gauge named *_info would lose its suffix on the way out.
+    Info.builder().name("gateway_build_info").help("The running build: its version as a label, value 1")
+        .labelNames("version").register(registry.getPrometheusRegistry()).setLabelValues(Build.version());
+    OUTCOMES.forEach(outcome -> registry.counter("linq_requests", "outcome", outcome));
+    for (CheckException refusal : List.of(CheckException.overloaded("", 0), CheckException.rateLimited(0),
+        new CheckException(429, ErrorCodes.CLIENT_BUDGET_EXHAUSTED, ""))) {
+      shed(refusal);
+    }
+    for (int status : new int[] {429, 502, 504}) {
+      deadlineExpiries(status);
     }
     for (SendPacer.State state : SendPacer.State.values()) {
       Gauge.builder("linq_pacing_state", pacing, current -> current.get() == state ? 1 : 0)
@@ -121,28 +164,7 @@ public final class GatewayMetrics implements DispatchListener, JobsListener {
   @Override
   public void onExchange(LinqOutcome outcome, long millis) {
     upstreamLatency.record(Duration.ofMillis(millis));
-    registry.counter("linq_requests", "outcome", outcomeName(outcome)).increment();
-  }
-
-  private static String outcomeName(LinqOutcome outcome) {
-    if (outcome instanceof LinqOutcome.TransientFault fault) {
-      return switch (fault.kind()) {
-        case SERVER_ERROR -> "5xx";
-        case CONNECTION -> "reset";
-        case TIMEOUT -> "timeout";
-        case BAD_BODY -> "bad_body";
-      };
-    }
-    if (outcome instanceof LinqOutcome.RateLimited) {
-      return "429";
-    }
-    if (outcome instanceof LinqOutcome.Rejected || outcome instanceof LinqOutcome.CredentialsRejected) {
-      return "4xx";
-    }
-    if (outcome instanceof LinqOutcome.SenderLineFault) {
-      return "sender_line_fault";
-    }
-    return "answer";
+    registry.counter("linq_requests", "outcome", outcome.label()).increment();
   }
 
   @Override
@@ -153,13 +175,70 @@ public final class GatewayMetrics implements DispatchListener, JobsListener {
 
   @Override
   public void onRefused(CheckException error) {
-    registry.counter("gateway_shed", "status", String.valueOf(error.status()), "code", String.valueOf(error.code()))
-        .increment();
+    shed(error).increment();
+  }
+
+  private Counter shed(CheckException error) {
+    return registry.counter("gateway_shed", "status", String.valueOf(error.status()), "code",
+        String.valueOf(error.code()));
   }
 
   @Override
   public void onDeadline(CheckException error) {
-    registry.counter("gateway_deadline_expiries", "status", String.valueOf(error.status())).increment();
+    deadlineExpiries(error.status()).increment();
+  }
+
+  private Counter deadlineExpiries(int status) {
+    return registry.counter("gateway_deadline_expiries", "status", String.valueOf(status));
+  }
+
+  @Override
+  public void onCredentials(CredentialsGuard.State state) {
+    credentials.set(state);
+  }
+
+  /** A check the engine answered: how ({@code gateway_cache_total}) and how long it took, by lane. */
+  @Override
+  public void onReplied(CheckRequest request, CheckResult result, CheckException error, long millis) {
+    if (result != null) {
+      onResult(result.source());
+    }
+    laneLatency.get(request.priority()).record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * {@code gateway_members}: gateways in this one's cluster, read at each scrape (thread-safe suppliers
+   * only). The first registration wins.
+   */
+  public void countMembers(IntSupplier members) {
+    Gauge.builder("gateway_members", members, IntSupplier::getAsInt)
+        .description("Gateways in this gateway's cluster, itself included (1 when standalone)").register(registry);
+  }
+
+  /** {@code gateway_queue_limit} and {@code linq_in_flight_limit}: what the queue and in-flight gauges run up to. */
+  public void limits(int maxQueue, int maxConcurrency) {
+    Gauge.builder("gateway_queue_limit", () -> maxQueue)
+        .description("Most checks waiting for Linq before new ones are shed (GATEWAY_MAX_QUEUE)").register(registry);
+    Gauge.builder("linq_in_flight_limit", () -> maxConcurrency)
+        .description("Most requests to Linq in flight (LINQ_MAX_CONCURRENCY)").register(registry);
+  }
+
+  /**
+   * {@code gateway_client_budget_remaining} and {@code gateway_client_budget_limit} for each client with a
+   * daily budget, read at each scrape ({@link ClientBudgets} is synchronized).
+   *
+   * @param wallClock milliseconds since the epoch: budgets reset at midnight UTC
+   */
+  public void clientBudgets(ClientBudgets budgets, Collection<String> clients, LongSupplier wallClock) {
+    for (String client : clients) {
+      Gauge.builder("gateway_client_budget_remaining", budgets,
+              b -> b.remaining(client, wallClock.getAsLong()).orElse(0))
+          .tag("client", client).description("Checks left today (UTC) in the client's daily budget")
+          .register(registry);
+      Gauge.builder("gateway_client_budget_limit", budgets, b -> b.dailyLimit(client).orElse(0))
+          .tag("client", client).description("The client's daily budget of checks (GATEWAY_CLIENT_DAILY_BUDGETS)")
+          .register(registry);
+    }
   }
 
   @Override

@@ -134,6 +134,8 @@ class SharedCacheDegradeTest {
   @DisplayName("reads and writes that fail: every check answered 200, one Linq call each, read and write errors counted")
   void failingMapIsBypassed() {
     double timeoutsBefore = faults(a, "read", "timeout") + faults(b, "read", "timeout");
+    // the other test's answers may still be on their way to the map when this one makes it fail
+    double writesBefore = faults(a, "write", "error") + faults(b, "write", "error");
     intercept(new FailingMap(), (read, millis) -> read.failed());
     List<HttpResponse<Buffer>> responses = checkOnBoth(20);
 
@@ -145,7 +147,7 @@ class SharedCacheDegradeTest {
         - timeoutsBefore >= 2 * CHECKS);
     // the owner writes every answer Linq gives, and every write failed (counted when Hazelcast says so)
     until("every write fault counted", () ->
-        faults(a, "write", "error") + faults(b, "write", "error") == 2 * CHECKS);
+        faults(a, "write", "error") + faults(b, "write", "error") - writesBefore >= 2 * CHECKS);
   }
 
   /** Holds every read of the map well past the bound (on the member that owns the key). */

@@ -134,7 +134,17 @@ class ComposeFileTest {
   }
 
   @Test
-  @DisplayName("Grafana: the datasource is the Prometheus service, the dashboards directory is provisioned, and the dashboard's metrics exist")
+  @DisplayName("Prometheus loads the alert rules: the file its configuration names is the one mounted from deploy/prometheus")
+  void prometheusLoadsTheAlertRules() {
+    JsonObject prometheus = services.getJsonObject("prometheus");
+    Path config = hostPath(prometheus.getJsonArray("volumes").getString(0));
+    String rules = Manifests.single(config).getJsonArray("rule_files").getString(0);
+    assertThat(mountTarget(prometheus, "../prometheus/alerts.yaml")).isEqualTo("/etc/prometheus/" + rules);
+    assertThat(hostPath("../prometheus/alerts.yaml")).isRegularFile();
+  }
+
+  @Test
+  @DisplayName("Grafana: the datasource is the Prometheus service, the dashboards directory is provisioned, every panel queries the gateway's metrics")
   void grafanaProvisioning() throws IOException {
     JsonObject grafana = services.getJsonObject("grafana");
     Path provisioning = hostPath("./grafana/provisioning");
@@ -152,7 +162,7 @@ class ComposeFileTest {
     assertThat(provider.getJsonObject("options").getString("path"))
         .isEqualTo(mountTarget(grafana, "./grafana/dashboards"));
 
-    String metrics = live.metricsAfterACheck();
+    // The metrics the panels name are checked against a live scrape of the jar: MetricsScrapeIT.
     try (var files = Files.list(dashboards)) {
       List<Path> json = files.filter(f -> f.toString().endsWith(".json")).toList();
       assertThat(json).isNotEmpty();
@@ -162,10 +172,10 @@ class ComposeFileTest {
         for (Object entry : dashboard.getJsonArray("panels")) {
           JsonObject panel = (JsonObject) entry;
           assertThat(panel.getJsonObject("datasource").getString("uid")).isEqualTo(datasource.getString("uid"));
+          assertThat(panel.getJsonArray("targets")).as(panel.getString("title")).isNotEmpty();
           for (Object target : panel.getJsonArray("targets")) {
             String expression = ((JsonObject) target).getString("expr");
-            assertThat(Manifests.metricNames(expression)).as(expression).isNotEmpty().allSatisfy(metric ->
-                assertThat(metrics).as(file.getFileName() + " uses " + metric).containsPattern("(?m)^" + metric + "[{ ]"));
+            assertThat(Manifests.metricNames(expression)).as(expression).isNotEmpty();
           }
         }
       }

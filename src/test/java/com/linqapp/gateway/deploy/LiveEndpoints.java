@@ -29,12 +29,6 @@ final class LiveEndpoints implements AutoCloseable {
     return gateway.get(path);
   }
 
-  /** {@code /metrics} after one check, so the check path's meters exist. */
-  String metricsAfterACheck() {
-    assertThat(gateway.check(GatewayHarness.IMESSAGE_ROUTE, "+15551234567").statusCode()).isEqualTo(200);
-    return gateway("/metrics").bodyAsString();
-  }
-
   /** What {@code GET path} on the simulator answers. */
   int simulatorStatus(String path) {
     String base = gateway.sim().baseUrl().replaceFirst("/api/partner$", "");

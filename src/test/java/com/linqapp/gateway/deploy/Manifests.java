@@ -229,10 +229,10 @@ final class Manifests {
     }
   }
 
-  /** Metric names ({@code gateway_…}, {@code linq_…}) in PromQL expressions. */
+  /** Names of the gateway's metrics ({@code gateway_…}, {@code linq_…}, the answer cache's {@code cache_…}) in PromQL. */
   static Set<String> metricNames(String expression) {
     Set<String> names = new java.util.TreeSet<>();
-    Matcher m = Pattern.compile("\\b((?:gateway|linq)_[a-z_]+)\\b").matcher(expression);
+    Matcher m = Pattern.compile("\\b((?:gateway|linq|cache)_[a-z0-9_]+)\\b").matcher(expression);
     while (m.find()) {
       names.add(m.group(1));
     }

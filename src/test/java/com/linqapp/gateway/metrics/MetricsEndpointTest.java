@@ -4,10 +4,12 @@ import static com.linqapp.gateway.support.Await.until;
 import static com.linqapp.gateway.support.GatewayHarness.IMESSAGE_ROUTE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.linqapp.gateway.support.Await;
 import com.linqapp.gateway.sim.Fault;
 import com.linqapp.gateway.support.GatewayHarness;
 import com.linqapp.gateway.support.GatewayTestBase;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -68,6 +70,47 @@ class MetricsEndpointTest extends GatewayTestBase {
     assertThat(value(text, "linq_pacing_state\\{state=\"known\"\\}")).isEqualTo(1);
     assertThat(value(text, "linq_pacing_state\\{state=\"unpaced\"\\}")).isZero();
     assertThat(value(text, "linq_pacing_rate_per_second")).isEqualTo(20.0);
+  }
+
+  @Test
+  @DisplayName("what the dashboard reads: build, answer cache size and evictions, members, limits, budget left, latency by lane")
+  void dashboardMetrics(Vertx vertx) {
+    gw = GatewayHarness.start(vertx, new JsonObject().put("GATEWAY_CACHE_MAX_ENTRIES", 2)
+        .put("GATEWAY_CLIENT_DAILY_BUDGETS", "team-a=10").put("GATEWAY_MAX_QUEUE", 321).put("LINQ_MAX_CONCURRENCY", 7));
+    for (String address : GatewayHarness.addresses(4, "+1555123")) {
+      assertThat(gw.check(IMESSAGE_ROUTE, address).statusCode()).isEqualTo(200);
+    }
+    assertThat(gw.check(IMESSAGE_ROUTE, "+15559870000", "X-Priority", "bulk").statusCode()).isEqualTo(200);
+    assertThat(gw.check(IMESSAGE_ROUTE, "+15559870000").getHeader("X-Cache")).isEqualTo("hit");
+
+    String text = gw.get("/metrics").bodyAsString();
+    assertThat(text).containsPattern("(?m)^gateway_build_info\\{version=\"dev\"\\} 1");
+    assertThat(value(text, "cache_size\\{cache=\"answers\"\\}")).as("bounded by GATEWAY_CACHE_MAX_ENTRIES").isEqualTo(2);
+    assertThat(value(text, "cache_evictions_total\\{cache=\"answers\"\\}")).as("5 answers, room for 2").isEqualTo(3);
+    assertThat(value(text, "gateway_members")).as("standalone").isEqualTo(1);
+    assertThat(value(text, "gateway_queue_limit")).isEqualTo(321);
+    assertThat(value(text, "linq_in_flight_limit")).isEqualTo(7);
+    assertThat(value(text, "gateway_client_budget_limit\\{client=\"team-a\"\\}")).isEqualTo(10);
+    assertThat(value(text, "gateway_client_budget_remaining\\{client=\"team-a\"\\}"))
+        .as("five checks went to Linq; the hit cost nothing").isEqualTo(5);
+    assertThat(text).as("team-b has no budget").doesNotContain("client=\"team-b\"");
+    assertThat(value(text, "gateway_check_duration_seconds_count\\{lane=\"interactive\"\\}")).isEqualTo(4);
+    assertThat(value(text, "gateway_check_duration_seconds_count\\{lane=\"bulk\"\\}")).isEqualTo(1);
+    assertThat(text).contains("gateway_check_duration_seconds_bucket{lane=\"bulk\",le=");
+  }
+
+  @Test
+  @DisplayName("credentials: accepted once Linq answers the startup probe, rejected once Linq refuses the key")
+  void credentialsState(Vertx vertx) {
+    gw = GatewayHarness.start(vertx, new JsonObject());
+    Await.until("the startup probe answered", () ->
+        value(gw.get("/metrics").bodyAsString(), "linq_credentials_state\\{state=\"accepted\"\\}") == 1);
+    gw.sim().apiKey("another-key");
+    assertThat(gw.check(IMESSAGE_ROUTE, "+15551234567").statusCode()).isEqualTo(502);
+    String text = gw.get("/metrics").bodyAsString();
+    assertThat(value(text, "linq_credentials_state\\{state=\"rejected\"\\}")).isEqualTo(1);
+    assertThat(value(text, "linq_credentials_state\\{state=\"accepted\"\\}")).isZero();
+    assertThat(value(text, "linq_credentials_state\\{state=\"unverified\"\\}")).isZero();
   }
 
   /** {@code gateway_client_requests_total} over every series but the scrapes' own. */

@@ -11,6 +11,7 @@ import com.linqapp.gateway.jobs.JobRunnerOptions;
 import com.linqapp.gateway.metrics.GatewayMetrics;
 import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
+import com.linqapp.gateway.trace.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -70,7 +71,7 @@ public final class GatewayHarness implements AutoCloseable {
    *                  loopback host, a free port, client keys {@code team-a=key-a,team-b=key-b})
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides) {
-    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults(), System::currentTimeMillis);
+    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults(), System::currentTimeMillis, Tracing.off());
   }
 
   /**
@@ -79,7 +80,7 @@ public final class GatewayHarness implements AutoCloseable {
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
                                      JobRunnerOptions jobOptions) {
-    return start(vertx, simOptions, overrides, jobOptions, System::currentTimeMillis);
+    return start(vertx, simOptions, overrides, jobOptions, System::currentTimeMillis, Tracing.off());
   }
 
   /**
@@ -88,11 +89,17 @@ public final class GatewayHarness implements AutoCloseable {
    */
   public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
                                      LongSupplier wallClock) {
-    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults(), wallClock);
+    return start(vertx, simOptions, overrides, JobRunnerOptions.defaults(), wallClock, Tracing.off());
+  }
+
+  /** @param tracing the engine's spans ({@code vertx} carries the same for HTTP and the event bus) */
+  public static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
+                                     JobRunnerOptions jobOptions, Tracing tracing) {
+    return start(vertx, simOptions, overrides, jobOptions, System::currentTimeMillis, tracing);
   }
 
   private static GatewayHarness start(Vertx vertx, SimulatorOptions simOptions, JsonObject overrides,
-                                      JobRunnerOptions jobOptions, LongSupplier wallClock) {
+                                      JobRunnerOptions jobOptions, LongSupplier wallClock, Tracing tracing) {
     LinqSimulator sim = await(LinqSimulator.start(vertx, simOptions));
     Path jobsDir;
     try {
@@ -110,7 +117,7 @@ public final class GatewayHarness implements AutoCloseable {
         .mergeIn(overrides);
     GatewayConfig config = GatewayConfig.from(ConfigLoader.builtInDefaults().mergeIn(settings));
     Gateway gateway = await(Gateway.serve(vertx, config, GatewayMetrics.create(), null, jobOptions,
-        new Clocks(Clocks.system().monotonicMillis(), wallClock)));
+        new Clocks(Clocks.system().monotonicMillis(), wallClock), tracing));
     WebClient web = WebClient.create(vertx, new WebClientOptions()
         .setDefaultHost("127.0.0.1").setDefaultPort(config.httpPort()).setKeepAlive(false));
     return new GatewayHarness(vertx, sim, gateway, config, web);

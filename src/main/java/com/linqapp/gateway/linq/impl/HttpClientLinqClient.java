@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.ConnectException;
@@ -57,7 +58,10 @@ public final class HttpClientLinqClient implements LinqClient {
         .setConnectTimeout(options.getConnectTimeoutMillis())
         .setKeepAlive(true)
         .setVerifyHost(true)
-        .setTrustAll(false);
+        .setTrustAll(false)
+        // The engine makes the span of each exchange (trace.EngineSpans): sends run on whichever request's context
+        // pumped them, so Vert.x's own client span would hang under the wrong parent.
+        .setTracingPolicy(TracingPolicy.IGNORE);
     // Until their connections open, requests wait in the queue: it holds all the engine may send at once,
     // a full window of checks and the key probe; one more would be a bug upstream, refused here.
     PoolOptions pool = new PoolOptions()
