@@ -141,14 +141,12 @@ public final class EngineVerticle extends VerticleBase {
 
   /**
    * Each budget's pace: the configured limit when known (per line with the line scope), else learnt from Linq's
-   * answers, by pacers that learn together (lines of an account alike). At a known limit a quarter of Linq's burst
-   * (at least one) is kept in reserve: pacing exactly at Linq's edge turns any transit jitter (requests bunching on
-   * their way) into a 429, and a 429 costs a whole Retry-After pause; the reserve costs only burst/4 ÷ rate once.
+   * answers, by pacers that learn together (lines of an account alike). A known limit is paced a little under
+   * Linq's edge ({@link SendPacer#belowKnownLimit}).
    */
   private SendPacer.Factory pacers() {
-    int burst = config.rateLimitBurst();
     return config.rateLimitPerSecond() > 0
-        ? () -> SendPacer.fixed(config.rateLimitPerSecond(), Math.max(1, burst - Math.max(1, burst / 4)))
+        ? () -> SendPacer.belowKnownLimit(config.rateLimitPerSecond(), config.rateLimitBurst())
         : SendPacer.learning();
   }
 

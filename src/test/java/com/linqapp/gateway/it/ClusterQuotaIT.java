@@ -1,6 +1,7 @@
 package com.linqapp.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.linqapp.gateway.support.Await;
@@ -89,7 +90,7 @@ class ClusterQuotaIT {
   void skewedLoadAndAConsumerApplication() {
     assertThat(cluster.owner()).as("the oldest gateway owns").isZero();
     JsonObject before = cluster.clusterStatus(1);
-    assertThat(cluster.status(0).getDouble("rate")).isEqualTo(40.0);
+    assertThat(cluster.status(0).getDouble("rate")).as("2% under the known limit").isCloseTo(39.2, within(1e-9));
 
     Vertx consumer = ForeignApplication.join(cluster.name(), cluster.sparePort(0), cluster.memberPorts());
     try {
@@ -99,7 +100,7 @@ class ClusterQuotaIT {
         JsonObject status = cluster.clusterStatus(gateway);
         assertThat(status.getInteger("gateways")).isEqualTo(2);
         assertThat(status.getString("owner")).isEqualTo(before.getString("owner"));
-        assertThat(cluster.status(gateway).getDouble("rate")).as("the whole limit").isEqualTo(40.0);
+        assertThat(cluster.status(gateway).getDouble("rate")).as("the whole limit").isCloseTo(39.2, within(1e-9));
       }
       assertThat(cluster.owner()).isZero();
 
