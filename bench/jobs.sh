@@ -3,7 +3,7 @@
 #
 # Usage: bench/jobs.sh [--quick]      (--quick: 100,000 / 20,000 / 5,000 lines, a smoke run of the same steps)
 # Env:   STEPS ("a b c d"), BIG_LINES (1000000), HIT_LINES (200000), PACED_LINES (20000), PACED_RATE (200),
-#        PACED_BURST (5), RUNS (1: paced runs), SIM_PORT (28190), GW_PORT (28180), JOBS_OUT (bench/results-jobs-<date>.md)
+#        PACED_BURST (50: the account of the learning and cluster benchmarks), RUNS (1: paced runs), SIM_PORT (28190), GW_PORT (28180), JOBS_OUT (bench/results-jobs-<date>.md)
 #
 # Steps (work files under target/bench-jobs/):
 #   a. submission: BIG_LINES distinct numbers as NDJSON, POSTed to /v1/jobs by curl (-T, streamed); elapsed = curl's
@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 BIG_LINES="${BIG_LINES:-1000000}"; HIT_LINES="${HIT_LINES:-200000}"; PACED_LINES="${PACED_LINES:-20000}"
 SUFFIX=
 if [ "${1:-}" = "--quick" ]; then BIG_LINES=100000; HIT_LINES=20000; PACED_LINES=5000; SUFFIX=-quick; fi
-PACED_RATE="${PACED_RATE:-200}"; PACED_BURST="${PACED_BURST:-5}"; RUNS="${RUNS:-1}"
+PACED_RATE="${PACED_RATE:-200}"; PACED_BURST="${PACED_BURST:-50}"; RUNS="${RUNS:-1}"
 SIM_PORT="${SIM_PORT:-28190}"; GW_PORT="${GW_PORT:-28180}"
 OUT="${JOBS_OUT:-bench/results-jobs-$(date +%F)$SUFFIX.md}"
 DIR=target/bench-jobs

@@ -74,7 +74,7 @@ class PacingAgainstSimulatorTest extends GatewayTestBase {
     assertThat(stats.rateLimited429()).as("429 share: none of %d requests", stats.checkRequests()).isZero();
     assertThat(stats.requestsInsidePause()).isZero();
     assertThat(stats.checkRequests()).isEqualTo(150);
-    // The burst kept (5 less a quarter: 4) goes at once, then one per 20.4 ms (2% under the limit): at least
+    // The burst kept (5 less a quarter: 4) goes at once, then one per 20.2 ms (1% under the limit): at least
     // (150 - 4) / 50 s, within the millisecond the gateway's clock may be early.
     assertThat(elapsedMillis).as("no faster than the limit").isGreaterThanOrEqualTo(2_919);
   }
@@ -94,8 +94,8 @@ class PacingAgainstSimulatorTest extends GatewayTestBase {
     assertThat(refused.statusCode()).isEqualTo(429);
     JsonObject error = envelopeError(refused);
     assertThat(error.getInteger("code")).isEqualTo(1007);
-    // The pace is 2% under the limit: the next send is at most 100 s ÷ 0.98 away, rounded up.
-    assertThat(error.getInteger("retry_after")).as("the wait for the next send").isBetween(1, 103);
+    // The pace is 1% under the limit: the next send is at most 100 s ÷ 0.99 away, rounded up.
+    assertThat(error.getInteger("retry_after")).as("the wait for the next send").isBetween(1, 102);
     assertThat(refused.getHeader("Retry-After")).isEqualTo(String.valueOf(error.getInteger("retry_after")));
     assertThat(gw.metric("gateway_shed_total{code=\"1007\",status=\"429\"}")).as("refused at admission").isEqualTo(1);
     assertThat(gw.metric("gateway_deadline_expiries_total{status=\"429\"}")).as("not at its deadline").isZero();

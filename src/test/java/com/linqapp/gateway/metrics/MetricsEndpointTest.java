@@ -70,7 +70,7 @@ class MetricsEndpointTest extends GatewayTestBase {
     String text = gw.get("/metrics").bodyAsString();
     assertThat(value(text, "linq_pacing_state\\{state=\"known\"\\}")).isEqualTo(1);
     assertThat(value(text, "linq_pacing_state\\{state=\"unpaced\"\\}")).isZero();
-    assertThat(value(text, "linq_pacing_rate_per_second")).as("2% under the known limit").isCloseTo(19.6, within(1e-9));
+    assertThat(value(text, "linq_pacing_rate_per_second")).as("1% under the known limit").isCloseTo(19.8, within(1e-9));
   }
 
   @Test

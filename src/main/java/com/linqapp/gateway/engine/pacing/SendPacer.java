@@ -115,15 +115,15 @@ public interface SendPacer {
   }
 
   /** The share of a known limit that is paced: see {@link #belowKnownLimit}. */
-  double KNOWN_LIMIT_HEADROOM = 0.98;
+  double KNOWN_LIMIT_HEADROOM = 0.99;
 
   /**
-   * The pace for a known Linq limit of {@code limitPerSecond} with Linq's burst {@code linqBurst}: 2% under the
+   * The pace for a known Linq limit of {@code limitPerSecond} with Linq's burst {@code linqBurst}: 1% under the
    * limit, and a quarter of the burst (at least one) kept in reserve. Requests bunch on their way to Linq (transit
    * jitter, a stalled event loop at either end), and Linq counts them when they arrive; paced at exactly the
    * limit, Linq's bucket would stay as low as the opening left it, so any bunching longer than the reserve turns
-   * into a 429, which costs a whole Retry-After pause. 2% under the limit gives Linq's bucket back
-   * {@code 0.02 × limit} tokens a second until it is full again, for 2% of the time.
+   * into a 429, which costs a whole Retry-After pause. 1% under the limit gives Linq's bucket back
+   * {@code 0.01 × limit} tokens a second (2 at 200/s) until it is full again, for 1% of the time.
    */
   static SendPacer belowKnownLimit(double limitPerSecond, int linqBurst) {
     return fixed(limitPerSecond * KNOWN_LIMIT_HEADROOM, Math.max(1, linqBurst - Math.max(1, linqBurst / 4)));

@@ -46,10 +46,10 @@ class GcraPacerTest {
   }
 
   @Test
-  @DisplayName("a known limit is paced 2% under it with a quarter of Linq's burst in reserve, so Linq's bucket refills under steady load")
+  @DisplayName("a known limit is paced 1% under it with a quarter of Linq's burst in reserve, so Linq's bucket refills under steady load")
   void belowKnownLimitGivesLinqsBucketBack() {
     SendPacer pacer = SendPacer.belowKnownLimit(200, 50);
-    assertThat(pacer.rate()).isEqualTo(196.0);
+    assertThat(pacer.rate()).isEqualTo(198.0);
     assertThat(SendPacer.belowKnownLimit(200, 5).nextSendAt(0)).isZero();
     assertThat(sendsAtOnce(SendPacer.belowKnownLimit(200, 5), 0)).isEqualTo(4);
     assertThat(sendsAtOnce(SendPacer.belowKnownLimit(2, 1), 0)).isEqualTo(1);
@@ -58,7 +58,7 @@ class GcraPacerTest {
     double linqTokens = 50;
     double lowest = linqTokens;
     long last = 0;
-    for (long now = 0; now <= 20_000; now++) {
+    for (long now = 0; now <= 30_000; now++) {
       linqTokens = Math.min(50, linqTokens + (now - last) * 0.2);
       last = now;
       while (pacer.nextSendAt(now) <= now) {
@@ -68,6 +68,6 @@ class GcraPacerTest {
       }
     }
     assertThat(lowest).as("never below the reserve").isGreaterThanOrEqualTo(11.0);
-    assertThat(linqTokens).as("full again after 20 s of steady sending (but for the send just made)").isEqualTo(49.0);
+    assertThat(linqTokens).as("full again after 30 s of steady sending (but for a send just made)").isBetween(49.0, 50.0);
   }
 }
