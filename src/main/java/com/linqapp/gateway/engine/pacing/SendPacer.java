@@ -120,10 +120,11 @@ public interface SendPacer {
   /**
    * The pace for a known Linq limit of {@code limitPerSecond} with Linq's burst {@code linqBurst}: 1% under the
    * limit, and a quarter of the burst (at least one) kept in reserve. Requests bunch on their way to Linq (transit
-   * jitter, a stalled event loop at either end), and Linq counts them when they arrive; paced at exactly the
-   * limit, Linq's bucket would stay as low as the opening left it, so any bunching longer than the reserve turns
-   * into a 429, which costs a whole Retry-After pause. 1% under the limit gives Linq's bucket back
-   * {@code 0.01 × limit} tokens a second (2 at 200/s) until it is full again, for 1% of the time.
+   * jitter), and Linq counts them when they arrive; paced at exactly the limit, Linq's bucket would stay as low as
+   * the opening left it, so any bunching beyond the reserve turns into a 429, which costs a whole Retry-After
+   * pause. 1% under the limit gives Linq's bucket back {@code 0.01 × limit} tokens a second (2 at 200/s) until it
+   * is full again, for 1% of the time. (A stall at Linq's end longer than its burst lasts costs 429s whatever the
+   * pace: the bucket cannot save more than its burst for the requests that wait meanwhile.)
    */
   static SendPacer belowKnownLimit(double limitPerSecond, int linqBurst) {
     return fixed(limitPerSecond * KNOWN_LIMIT_HEADROOM, Math.max(1, linqBurst - Math.max(1, linqBurst / 4)));
