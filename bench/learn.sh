@@ -5,7 +5,11 @@
 # drives the checks through the Linq-compatible route with 256 closed-loop callers and long deadlines.
 #
 # Usage: bench/learn.sh [shape...]      (default: every shape; names below)
-# Env:   RUNS (5), SIM_PORT (28190), GW_PORT (28180), LEARN_OUT (bench/results-learn-<date>.md)
+# Env:   RUNS (5), SIM_PORT (28190), GW_PORT (28180), LEARN_OUT (bench/results-learn-<date>.md),
+#        GW_JAVA_OPTS (extra JVM options for the gateway, e.g. -Dlogback.configurationFile=bench/logback-learner.xml
+#        to log each of the learner's decisions into target/bench/learn-gateway-<shape>-<run>.log),
+#        LEARN_TIMELINE (set: print each run's checks answered per 500 ms on stderr),
+#        LEARN_WARMUP (N: N cached checks of one address first, so that the JVMs and connections are warm)
 #
 # Shapes (ideal = (N - sum of bursts) / sum of rates; for the window, the time its windows take):
 #   bucket-2000  token bucket 200/s burst 50, 2,000 checks           ideal 9.75 s    target <= 1.15, <= 2 % 429s
@@ -15,6 +19,7 @@
 #   window       fixed window 60 per 15 s, 300 checks                ideal 60 s      target <= 1.10, none inside a pause
 #   drop-rise    200/s burst 50, 100/s at 40 s, 200/s at 80 s, 120 s  >= 0.90 x the new limit over [50, 55) s and
 #                [110, 115) s (the columns show those two fractions), <= 3 % 429s
+#   known-2000   bucket-2000 with the limit configured: what the rig achieves when nothing has to be learnt
 #   capacity     no limit, 2,000 checks, "ideal" 9.75 s as for bucket-2000: what the rig itself manages on this
 #                machine now (a ratio well above 1 here means the machine, not the learner, set the pace)
 # Prints every run, then a Markdown table (runs, median, worst) on stdout and to LEARN_OUT. Not part of `mvn verify`.
@@ -36,6 +41,8 @@ run_once() { # shape run
   case $shape in
     capacity)    sim=(); driver=(--checks 2000 --ideal 9.75) ;;
     bucket-2000) sim=(--rate 200 --burst 50); driver=(--checks 2000 --ideal 9.75) ;;
+    known-2000)  sim=(--rate 200 --burst 50); gw=(LINQ_RATE_LIMIT_PER_SECOND=200 LINQ_RATE_LIMIT_BURST=50)
+                 driver=(--checks 2000 --ideal 9.75) ;;
     bucket-6000) sim=(--rate 200 --burst 50); driver=(--checks 6000 --ideal 29.75) ;;
     lines)       sim=(--rate 50 --burst 10 --scope line); gw=(LINQ_RATE_LIMIT_SCOPE=line); driver=(--checks 1500 --ideal 9.8) ;;
     slow)        sim=(--rate 2 --burst 5); driver=(--checks 240 --ideal 117.5) ;;
@@ -49,12 +56,12 @@ run_once() { # shape run
   wait_for "http://127.0.0.1:$SIM_PORT/_sim/stats"
   env GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT="$GW_PORT" GATEWAY_AUTH_DISABLED=true GATEWAY_LOG_LEVEL=WARN \
     LINQ_API_V3_BASE_URL="http://127.0.0.1:$SIM_PORT/api/partner" LINQ_API_V3_API_KEY=sim-key ${gw[@]+"${gw[@]}"} \
-    java -Xmx512m -jar "$JAR" serve > "$DIR/learn-gateway.log" 2>&1 &
+    java -Xmx512m ${GW_JAVA_OPTS:-} -jar "$JAR" serve > "$DIR/learn-gateway-$shape-$run.log" 2>&1 &
   local gw_pid=$!; PIDS+=("$gw_pid")
   wait_for "http://127.0.0.1:$GW_PORT/health/ready"
   java -Xmx512m -cp "target/test-classes:$JAR" com.linqapp.gateway.bench.LearnBenchmark --shape "$shape" \
     --run "$run" --gateway "http://127.0.0.1:$GW_PORT" --sim "http://127.0.0.1:$SIM_PORT" "${driver[@]}" \
-    | tee -a "$RESULTS"
+    ${LEARN_TIMELINE:+--timeline} ${LEARN_WARMUP:+--warmup "$LEARN_WARMUP"} | tee -a "$RESULTS"
   for pid in "$gw_pid" "$sim_pid"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 }
 

@@ -53,6 +53,8 @@ final class AdaptivePacer implements SendPacer {
   /** The pacer never sends faster than this multiple of the most Linq admitted in {@link #PLAUSIBLE_WINDOW_MILLIS}. */
   static final double MAX_GROWTH_OVER_SEEN = 2;
   static final long PLAUSIBLE_WINDOW_MILLIS = 250;
+  /** The rate Linq refused is measured over at least this many of the last sends. */
+  static final int RECENT_SENDS = 8;
   /** The range of rates explored spans at most this factor below its top. */
   static final double EXPLORE_SPAN = 4;
   /**
@@ -109,6 +111,7 @@ final class AdaptivePacer implements SendPacer {
   /** The current episode: from the first send after a pause (or the first send) to the next 429. */
   private long episodeStart = NEVER;
   private boolean inEpisode;
+  private int sendsBeforeEpisode;
   private long pauseEnd = NEVER;
   /** When the episode's 429 came: Linq's bucket has refilled from empty since then. */
   private long throttledAt = NEVER;
@@ -124,6 +127,8 @@ final class AdaptivePacer implements SendPacer {
   private long climbedAt = NEVER;
   private int answersSinceClimb;
   private LimitEstimate region = LimitEstimate.UNKNOWN;
+  /** The most Linq was seen to admit in {@link #PLAUSIBLE_WINDOW_MILLIS}, per second, since this pacer began. */
+  private double seenAdmittedRate;
   private long holdUntil = NEVER;
 
   /** Window: its limit, when it opened, what was sent in it, whether the one request beyond it is out. */
@@ -198,6 +203,10 @@ final class AdaptivePacer implements SendPacer {
     if (!inEpisode) {
       inEpisode = true;
       episodeStart = now;
+      sendsBeforeEpisode = sends;
+      if (!resume) {
+        LOG.debug("first send");
+      }
     }
     log.sent(now, resume);
     sends++;
@@ -274,6 +283,11 @@ final class AdaptivePacer implements SendPacer {
       return; // a request sent before the last 429 was answered: that episode is being dealt with already
     }
     inEpisode = false;
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("429 {} ms into the episode: {} sent, {} admitted; {} at {}/s; pause {} ms", now - episodeStart,
+          sends - sendsBeforeEpisode, log.admittedSince(episodeStart), phase.name().toLowerCase(Locale.ROOT),
+          String.format(Locale.ROOT, "%.2f", rate()), retryAfterMillis);
+    }
     lastRetryAfter = retryAfterMillis;
     maxRetryAfterSeconds = Math.max(maxRetryAfterSeconds, (retryAfterMillis + 999) / 1000);
     rateBeforeThrottle = phase == Phase.OPENING ? openingRate(now) : rate;
@@ -311,9 +325,15 @@ final class AdaptivePacer implements SendPacer {
     pauseEnd = Math.max(pauseEnd, until);
   }
 
-  /** What the opening sent, per second (over one round trip at least): more than the limit, since it was refused. */
+  /**
+   * What the opening was sending when Linq refused, per second: over its last {@value #PLAUSIBLE_WINDOW_MILLIS} ms (or
+   * round trip), and at least {@value #RECENT_SENDS} sends. An average over the whole opening would count a slow
+   * start (a cold engine) or a quiet spell before a burst of work as the rate Linq refused, and exploring would start
+   * far below the limit.
+   */
   private double openingRate(long now) {
-    return Math.max(MIN_RATE, sends * 1000.0 / Math.max(lastRoundTrip, now - episodeStart));
+    long window = Math.max(PLAUSIBLE_WINDOW_MILLIS, lastRoundTrip);
+    return Math.max(MIN_RATE, log.recentSendRate(now, episodeStart, window, RECENT_SENDS));
   }
 
   /**
@@ -560,7 +580,9 @@ final class AdaptivePacer implements SendPacer {
    * cannot tell a huge rate with a small burst from a moderate one, and nothing justifies a rate never approached.
    */
   private double plausibleRate() {
-    double seen = log.maxAdmittedRate(PLAUSIBLE_WINDOW_MILLIS);
+    // The most ever seen: a log restarted after a change holds only a few answers, which would cap the rate at a
+    // fraction of the limit.
+    double seen = seenAdmittedRate = Math.max(seenAdmittedRate, log.maxAdmittedRate(PLAUSIBLE_WINDOW_MILLIS));
     return seen > 0 ? Math.max(MIN_RATE, MAX_GROWTH_OVER_SEEN * seen) : Double.POSITIVE_INFINITY;
   }
 

@@ -168,6 +168,24 @@ final class ExchangeLog {
     return count;
   }
 
+  /**
+   * Sends per second just before {@code now}: over the last {@code windowMillis}, stretched back to hold at least
+   * {@code minSends} sends, never before {@code from}. What was being sent when Linq refused, not an average that
+   * includes a slow start or a quiet spell.
+   */
+  double recentSendRate(long now, long from, long windowMillis, int minSends) {
+    int count = 0;
+    long since = now;
+    for (int i = size - 1; i >= 0 && sentAt[i] >= from; i--) {
+      if (now - sentAt[i] > windowMillis && count >= minSends) {
+        break;
+      }
+      count++;
+      since = sentAt[i];
+    }
+    return count * 1000.0 / Math.max(1, now - since);
+  }
+
   /** The most admissions in any {@code windowMillis} of the log, per second: the fastest Linq was seen to admit. */
   double maxAdmittedRate(long windowMillis) {
     int best = 0;

@@ -167,6 +167,78 @@ class AdaptivePacerTest {
   }
 
   @Test
+  @DisplayName("a quiet spell before a job is not the rate Linq refused: exploring starts near what was being sent")
+  void quietSpellBeforeTheOpening() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    pacer.onSend(0); // one check a minute before the job, answered
+    pacer.onAnswer(0, 20);
+    // The job: the opening sends as answers allow (20 ms round trips), against Linq's 200/s, burst 50, from 60 s.
+    long jobStart = 60 * SECOND;
+    List<Long> inFlight = new ArrayList<>();
+    int admitted = 0;
+    long refusedAt = -1;
+    for (long t = jobStart; refusedAt < 0; t++) {
+      while (!inFlight.isEmpty() && inFlight.get(0) + 20 <= t) {
+        long sentAt = inFlight.remove(0);
+        if (admitted + 1 <= 50 + 200 * (sentAt - jobStart) / 1000.0) {
+          admitted++;
+          pacer.onAnswer(sentAt, t);
+        } else {
+          pacer.onThrottle(sentAt, t, SECOND);
+          refusedAt = t;
+          break;
+        }
+      }
+      while (refusedAt < 0 && inFlight.size() < 16 && pacer.nextSendAt(t) <= t) {
+        pacer.onSend(t);
+        inFlight.add(t);
+      }
+    }
+    // 16 in flight per 20 ms is 800/s: the opening was sending that fast when Linq refused. Averaged over the minute
+    // since the first check, it would be about 4/s, and exploring would start there.
+    pacer.nextSendAt(refusedAt + SECOND); // the pause is over: the pacer decides
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.EXPLORING);
+    assertThat(pacer.rate()).isGreaterThan(100);
+  }
+
+  @Test
+  @DisplayName("after a change no fit explains, exploring is not capped by the few answers since the last 429")
+  void changeKeepsWhatLinqWasSeenToAdmit() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    pacer.onSend(0);
+    pacer.onThrottle(0, 20, SECOND); // Linq's bucket is empty at 0
+    long t = 1_020;
+    pacer.nextSendAt(t);
+    for (; t < 6_020; t += 5) { // then 5 s at 200/s, every check admitted: the rate is at least about 200/s
+      pacer.onSend(t);
+      pacer.onAnswer(t, t + 20);
+    }
+    pacer.onSend(t);
+    pacer.onThrottle(t, t + 20, SECOND);
+    t += SECOND + 20;
+    pacer.nextSendAt(t);
+    // After the pause Linq refuses the second request, 30 ms after the first: no bucket that admitted 200/s for 5 s
+    // from empty does that, so the limit changed. Three requests sent after the refusal were still admitted.
+    pacer.onSend(t);
+    pacer.onAnswer(t, t + 20);
+    pacer.onSend(t + 30);
+    for (long inFlight = t + 35; inFlight < t + 40; inFlight += 2) {
+      pacer.onSend(inFlight);
+    }
+    pacer.onThrottle(t + 30, t + 50, SECOND);
+    for (long inFlight = t + 35; inFlight < t + 40; inFlight += 2) {
+      pacer.onAnswer(inFlight, inFlight + 20);
+    }
+    pacer.nextSendAt(t + 50 + SECOND); // the pause is over: the pacer decides
+    // Forgotten: only what followed the last 429 is fitted, and nothing bounds the rate from above.
+    assertThat(pacer.estimate().maxRate()).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.EXPLORING);
+    // It explores from 0.7 x the rate refused. Capped at twice what the three answers since the 429 show (12/s per
+    // 250 ms), it would explore at 24/s, a tenth of what Linq admitted seconds before.
+    assertThat(pacer.rate()).isGreaterThan(100);
+  }
+
+  @Test
   @DisplayName("the 429s of requests already in flight cut the rate once, not once each")
   void oneDecreasePerEpisode() {
     SendPacer pacer = SendPacer.adaptive(10, 1);
