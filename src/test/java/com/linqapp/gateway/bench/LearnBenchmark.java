@@ -1,5 +1,6 @@
 package com.linqapp.gateway.bench;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -151,15 +152,12 @@ public final class LearnBenchmark {
       done.countDown();
       return;
     }
-    web.postAbs(gateway + ROUTE).putHeader("Content-Type", "application/json")
-        .sendJsonObject(new JsonObject().put("address", "+19995550100"))
-        .onComplete(answer -> {
-          if (answer.failed() || answer.result().statusCode() != 200) {
-            errors.computeIfAbsent(answer.failed() ? answer.cause().toString() : "" + answer.result().statusCode(),
-                k -> new AtomicInteger()).incrementAndGet();
-          }
-          warmUpCaller(next, errors, done);
-        });
+    check("+19995550100").onComplete(answer -> {
+      if (answer.failed() || answer.result().statusCode() != 200) {
+        errors.computeIfAbsent(errorKind(answer), k -> new AtomicInteger()).incrementAndGet();
+      }
+      warmUpCaller(next, errors, done);
+    });
   }
 
   /** Checks answered in each 500 ms from the start to the last answer: where a run lost its time. */
@@ -189,18 +187,24 @@ public final class LearnBenchmark {
       return;
     }
     String address = prefix + String.format(Locale.ROOT, "%07d", 1_000_000 + i);
-    web.postAbs(gateway + ROUTE).putHeader("Content-Type", "application/json")
+    check(address).onComplete(answer -> {
+      if (answer.succeeded() && answer.result().statusCode() == 200) {
+        okAt.add(System.nanoTime());
+      } else {
+        errors.computeIfAbsent(errorKind(answer), k -> new AtomicInteger()).incrementAndGet();
+      }
+      caller(next, stopAt, okAt, errors, done);
+    });
+  }
+
+  private Future<HttpResponse<Buffer>> check(String address) {
+    return web.postAbs(gateway + ROUTE).putHeader("Content-Type", "application/json")
         .putHeader("X-Request-Timeout-Ms", timeoutMillis).putHeader("X-Priority", "bulk")
-        .sendJsonObject(new JsonObject().put("address", address))
-        .onComplete(answer -> {
-          if (answer.succeeded() && answer.result().statusCode() == 200) {
-            okAt.add(System.nanoTime());
-          } else {
-            String kind = answer.succeeded() ? errorKind(answer.result()) : answer.cause().getClass().getSimpleName();
-            errors.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
-          }
-          caller(next, stopAt, okAt, errors, done);
-        });
+        .sendJsonObject(new JsonObject().put("address", address));
+  }
+
+  private static String errorKind(AsyncResult<HttpResponse<Buffer>> answer) {
+    return answer.succeeded() ? errorKind(answer.result()) : answer.cause().getClass().getSimpleName();
   }
 
   private static String errorKind(HttpResponse<Buffer> response) {
