@@ -256,7 +256,9 @@ final class AdaptivePacer implements SendPacer {
       }
       case PROBING -> climb(now);
       case TRACKING -> {
-        if (holdUntil != NEVER && now >= holdUntil) {
+        if (holdUntil == NEVER) {
+          holdUntil = now + holdMillis(); // started from what others learnt: the hold runs from its first answer
+        } else if (now >= holdUntil) {
           startProbe(now);
         }
       }

@@ -288,8 +288,21 @@ class AdaptivePacerTest {
     assertThat(started.rate()).as("paced from the first request").isBetween(0.98 * 45, 50.5);
     Sim second = new Sim(started, 50);
     second.runUntil(20 * SECOND);
-    assertThat(second.throttled).as("no opening burst, so no first 429").hasSizeLessThanOrEqualTo(1);
+    // No opening burst, so no 429 before the first probe's hold is over; then a probe per hold at most.
+    assertThat(second.throttled).as("no opening burst").allMatch(at -> at >= AdaptivePacer.MIN_HOLD_MILLIS);
+    assertThat(second.throttled).hasSizeLessThanOrEqualTo((int) (20 * SECOND / AdaptivePacer.MIN_HOLD_MILLIS));
     assertThat(second.admittedBetween(0, 20 * SECOND) / 20.0).isGreaterThanOrEqualTo(0.9 * 50);
+  }
+
+  @Test
+  @DisplayName("a pacer started from what others learnt probes after its hold, and finds a limit that has risen")
+  void startedFromAnEstimateStillProbes() {
+    LearningPacers factory = SendPacer.learning();
+    factory.adopt(new LimitEstimate(LimitEstimate.Shape.BUCKET, 45, 50.5, 50, 0)); // learnt at 50/s, elsewhere
+    Sim sim = new Sim(factory.create(), 80); // the limit is 80/s by now: only a probe finds out
+    sim.runUntil(30 * SECOND);
+    sim.report("started from 45-50.5/s, limit 80/s", 20 * SECOND, 30 * SECOND);
+    assertThat(sim.admittedBetween(20 * SECOND, 30 * SECOND) / 10.0).isGreaterThanOrEqualTo(0.85 * 80);
   }
 
   @Test
