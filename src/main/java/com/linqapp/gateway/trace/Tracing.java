@@ -28,7 +28,8 @@ import java.util.function.Function;
  * (vertx-opentelemetry) makes a span of every HTTP request (continuing a W3C {@code traceparent}) and of every
  * event-bus hop, and {@link EngineSpans} adds one span per check the engine answers and one per exchange with
  * Linq. The gateway adds its defaults under the variables: service name {@code linq-capability-gateway},
- * {@code service.version}, and no OTLP metrics or logs (Prometheus has the metrics, stderr the logs).
+ * {@code service.version}, and no OTLP metrics or logs (Prometheus has the metrics, stderr the logs). Query values
+ * and credentials in the URLs Vert.x records are scrubbed ({@link QueryRedaction}).
  */
 public final class Tracing implements AutoCloseable {
 
@@ -90,7 +91,8 @@ public final class Tracing implements AutoCloseable {
         .addResourceCustomizer((resource, config) -> resource.merge(Resource.create(
             Attributes.of(AttributeKey.stringKey("service.version"), Build.version()))))
         .addSamplerCustomizer((sampler, config) -> new QuietProbes(sampler))
-        .addTracerProviderCustomizer((provider, config) -> tracerProvider.apply(provider))
+        .addTracerProviderCustomizer((provider, config) ->
+            tracerProvider.apply(provider.addSpanProcessor(new QueryRedaction())))
         // Closed after the drain (ServeCommand), not by a hook racing it, so the drain's spans are exported.
         .disableShutdownHook();
     if (global) {

@@ -32,7 +32,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -182,6 +185,43 @@ class TracingTest {
     // and a request to any other path is traced, so the filter is what kept those out
     assertThat(gw.get("/openapi.yaml").statusCode()).isEqualTo(200);
     awaitSpan(span -> "/openapi.yaml".equals(span.getAttributes().get(AttributeKey.stringKey("url.path"))));
+  }
+
+  @Test
+  @DisplayName("query values and URL credentials never reach a span: a callback_url's token is scrubbed, its key kept")
+  void queryValuesAreScrubbed() {
+    String query = "callback_url=https%3A%2F%2Fhooks.example.com%2Fdone%3Ftoken%3Ds3cret&priority=bulk";
+    WebClient traced = WebClient.create(vertx, new WebClientOptions().setTracingPolicy(TracingPolicy.ALWAYS));
+    try {
+      assertThat(await(traced.get(gw.port(), "127.0.0.1", "/openapi.yaml?" + query).send()).statusCode())
+          .isEqualTo(200);
+    } finally {
+      traced.close();
+    }
+
+    SpanData server = awaitSpan(span -> span.getKind() == SpanKind.SERVER
+        && "/openapi.yaml".equals(span.getAttributes().get(AttributeKey.stringKey("url.path"))));
+    SpanData client = awaitSpan(span -> span.getKind() == SpanKind.CLIENT
+        && span.getAttributes().get(AttributeKey.stringKey("url.full")) != null);
+    assertThat(server.getAttributes().get(AttributeKey.stringKey("url.query")))
+        .isEqualTo("callback_url=REDACTED&priority=REDACTED");
+    assertThat(server.getAttributes().get(AttributeKey.stringKey("http.url")))
+        .endsWith("/openapi.yaml?callback_url=REDACTED&priority=REDACTED");
+    assertThat(client.getAttributes().get(AttributeKey.stringKey("url.full")))
+        .isEqualTo("http://127.0.0.1:" + gw.port() + "/openapi.yaml?callback_url=REDACTED&priority=REDACTED");
+    assertThat(exported.getFinishedSpanItems()).extracting(span -> span.getAttributes().toString())
+        .noneMatch(attributes -> attributes.contains("s3cret") || attributes.contains("hooks.example.com"));
+  }
+
+  @Test
+  @DisplayName("scrubbing keeps a URL's shape: scheme, host, path and keys; credentials, values and fragment go")
+  void scrubbedUrls() {
+    assertThat(QueryRedaction.url("https://user:pw@hooks.example.com:8443/a/b?token=s3cret&flag#frag"))
+        .isEqualTo("https://REDACTED:REDACTED@hooks.example.com:8443/a/b?token=REDACTED&REDACTED");
+    assertThat(QueryRedaction.url("http://127.0.0.1:8080/v3/capability/check_imessage"))
+        .isEqualTo("http://127.0.0.1:8080/v3/capability/check_imessage");
+    assertThat(QueryRedaction.url("/v1/jobs?name=nightly&x=a@b")).isEqualTo("/v1/jobs?name=REDACTED&x=REDACTED");
+    assertThat(QueryRedaction.query("a=1&=2&&b=")).isEqualTo("a=REDACTED&REDACTED&REDACTED&b=REDACTED");
   }
 
   @Test
