@@ -350,7 +350,8 @@ final class AdaptivePacer implements SendPacer {
     decisionDue = false;
     decide(now);
     if (LOG.isDebugEnabled()) {
-      LOG.debug("Linq's limit: {}; {} at {}/s", model.estimate(), phase.name().toLowerCase(Locale.ROOT),
+      LOG.debug("Linq's limit: {} (jitter {} ms); {} at {}/s", model.estimate(),
+          String.format(Locale.ROOT, "%.1f", roundTrips.jitterMillis()), phase.name().toLowerCase(Locale.ROOT),
           String.format(Locale.ROOT, "%.2f", rate()));
     }
   }
@@ -372,9 +373,11 @@ final class AdaptivePacer implements SendPacer {
       return;
     }
     LimitEstimate fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
-    if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)) {
+    if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)
+        && now - episodeStart < WINDOW_RETRY_AFTER_MILLIS) {
       // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
-      // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it).
+      // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it). Only a short
+      // episode is a burst: two of seconds' paced sending that end alike say nothing of a window.
       window(Math.max(admitted, previous), pauseEnd - episodeStart);
       return;
     }

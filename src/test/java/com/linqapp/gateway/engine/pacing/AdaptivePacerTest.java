@@ -239,6 +239,38 @@ class AdaptivePacerTest {
   }
 
   @Test
+  @DisplayName("two long episodes that admit alike and fit no bucket are a changed limit, not a window")
+  void longEpisodesAreNoWindow() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    long t = episode(pacer, 0, 20); // 5 s at 50/s: 250 admitted, then a refusal
+    pacer.nextSendAt(t); // the pause is over: the pacer decides
+    t = episode(pacer, t + 10 * SECOND, 8); // after a quiet spell, 2 s at 125/s: 250 admitted alike, then a refusal
+    pacer.nextSendAt(t);
+    // A bucket that refuses after 250 both at 50/s and at 125/s from full refills (almost) nothing, yet it admitted
+    // again after the quiet spell, and 10 ms after its refusal: no bucket explains the log. Episodes that end alike
+    // right after each pause are a window shorter than its Retry-After; seconds of paced sending are not.
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.EXPLORING);
+    assertThat(pacer.estimate().shape()).isNotEqualTo(LimitEstimate.Shape.WINDOW);
+  }
+
+  /**
+   * 250 requests {@code spacing} ms apart from {@code from}, admitted; then one refused and one in flight admitted
+   * 10 ms after it (answers come 20 ms after each send). Returns the end of the refusal's 1 s pause.
+   */
+  private static long episode(AdaptivePacer pacer, long from, long spacing) {
+    long t = from;
+    for (int i = 0; i < 250; i++, t += spacing) {
+      pacer.onSend(t);
+      pacer.onAnswer(t, t + 20);
+    }
+    pacer.onSend(t);
+    pacer.onSend(t + 10);
+    pacer.onThrottle(t, t + 20, SECOND);
+    pacer.onAnswer(t + 10, t + 30);
+    return t + 20 + SECOND;
+  }
+
+  @Test
   @DisplayName("the 429s of requests already in flight cut the rate once, not once each")
   void oneDecreasePerEpisode() {
     SendPacer pacer = SendPacer.adaptive(10, 1);
