@@ -381,8 +381,12 @@ final class AdaptivePacer implements SendPacer {
       window(Math.max(admitted, previous), pauseEnd - episodeStart);
       return;
     }
+    while (fit == null && model.forgetOldestEpisode()) {
+      fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
+      LOG.debug("No bucket explains every episode: the oldest is forgotten");
+    }
     if (fit == null) {
-      model.forget(now); // no bucket explains it all: the limit changed; keep only what followed the last 429
+      model.forget(now); // no bucket explains even the last two: the limit changed; keep only what followed the last 429
       maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
       fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
       double from = BETA * rateBeforeThrottle;

@@ -110,6 +110,35 @@ final class ExchangeLog {
     startState = Start.EMPTY;
   }
 
+  /**
+   * Forgets the oldest episode, when two later ones remain: everything up to the last refusal before the first send
+   * that resumed after a pause (the log then starts empty there).
+   *
+   * @return whether an episode was forgotten
+   */
+  boolean dropOldestEpisode() {
+    int resume = nextResume(1);
+    int refusal = resume - 1;
+    while (refusal >= 0 && outcome(refusal) != REFUSED) {
+      refusal--;
+    }
+    if (nextResume(resume + 1) >= size || refusal < 0) {
+      return false;
+    }
+    start = sentAt[refusal];
+    startState = Start.EMPTY;
+    dropFirst(refusal + 1);
+    return true;
+  }
+
+  private int nextResume(int from) {
+    int i = from;
+    while (i < size && !resumed(i)) {
+      i++;
+    }
+    return i;
+  }
+
   /** Drops the oldest half or more: up to and including a refusal (the log then starts empty), else just half. */
   private void trim() {
     for (int i = size / 2; i < size; i++) {

@@ -108,6 +108,21 @@ final class LimitModel {
   }
 
   /**
+   * Forgets each log's oldest episode, when a later one remains: the oldest answers are the first to go when no
+   * bucket explains them all, because they are the likeliest to be wrong (an opening sent by a cold, saturated
+   * machine, whose send times stand for Linq's arrivals only to within tens of milliseconds) or to predate a change.
+   *
+   * @return whether any log forgot an episode
+   */
+  boolean forgetOldestEpisode() {
+    boolean forgot = false;
+    for (ExchangeLog log : logs) {
+      forgot |= log.dropOldestEpisode();
+    }
+    return forgot;
+  }
+
+  /**
    * The limit changed: forgets what each log says before its last refusal (or the whole log, if it has none), but
    * keeps the burst it had learnt as a hint for the next fits.
    */

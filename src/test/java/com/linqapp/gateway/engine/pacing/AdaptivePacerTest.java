@@ -242,9 +242,9 @@ class AdaptivePacerTest {
   @DisplayName("two long episodes that admit alike and fit no bucket are a changed limit, not a window")
   void longEpisodesAreNoWindow() {
     AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
-    long t = episode(pacer, 0, 20); // 5 s at 50/s: 250 admitted, then a refusal
+    long t = episode(pacer, 0, 250, 20); // 5 s at 50/s: 250 admitted, then a refusal
     pacer.nextSendAt(t); // the pause is over: the pacer decides
-    t = episode(pacer, t + 10 * SECOND, 8); // after a quiet spell, 2 s at 125/s: 250 admitted alike, then a refusal
+    t = episode(pacer, t + 10 * SECOND, 250, 8); // after a quiet spell, 2 s at 125/s: 250 admitted alike, then a refusal
     pacer.nextSendAt(t);
     // A bucket that refuses after 250 both at 50/s and at 125/s from full refills (almost) nothing, yet it admitted
     // again after the quiet spell, and 10 ms after its refusal: no bucket explains the log. Episodes that end alike
@@ -253,13 +253,32 @@ class AdaptivePacerTest {
     assertThat(pacer.estimate().shape()).isNotEqualTo(LimitEstimate.Shape.WINDOW);
   }
 
+  @Test
+  @DisplayName("when no bucket explains every episode, the oldest goes first: an opening whose timing was off does not cost what later episodes pinned")
+  void oldestEpisodeGoesFirst() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    // The opening on a loaded machine: 250 admitted within 0.5 s as the send times have it (Linq saw them spread).
+    long t = episode(pacer, 0, 250, 2);
+    pacer.nextSendAt(t);
+    // Then Linq's 200/s, burst 50, exactly, each episode from a full bucket: 250 admitted at 250/s, then a refusal;
+    // 125 admitted at 333/s, then a refusal. Together they say 200/s and 50; with the opening, no bucket fits.
+    t = episode(pacer, t + SECOND, 250, 4);
+    pacer.nextSendAt(t);
+    t = episode(pacer, t + SECOND, 125, 3);
+    pacer.nextSendAt(t);
+    // Forgetting all but the last episode (a changed limit) would explore again from nothing.
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.TRACKING);
+    assertThat(pacer.estimate().minRate()).isBetween(190.0, 200.0);
+    assertThat(pacer.estimate().maxRate()).isBetween(200.0, 210.0);
+  }
+
   /**
-   * 250 requests {@code spacing} ms apart from {@code from}, admitted; then one refused and one in flight admitted
-   * 10 ms after it (answers come 20 ms after each send). Returns the end of the refusal's 1 s pause.
+   * {@code count} requests {@code spacing} ms apart from {@code from}, admitted; then one refused and one in flight
+   * admitted 10 ms after it (answers come 20 ms after each send). Returns the end of the refusal's 1 s pause.
    */
-  private static long episode(AdaptivePacer pacer, long from, long spacing) {
+  private static long episode(AdaptivePacer pacer, long from, int count, long spacing) {
     long t = from;
-    for (int i = 0; i < 250; i++, t += spacing) {
+    for (int i = 0; i < count; i++, t += spacing) {
       pacer.onSend(t);
       pacer.onAnswer(t, t + 20);
     }
