@@ -70,8 +70,12 @@ final class AdaptivePacer implements SendPacer {
   static final int CLIMB_ANSWERS = 2;
   /** Climb per step while below the lowest rate the fit allows (nothing to lose)... */
   static final double FAST_CLIMB = 2.0;
-  /** ...and inside the range (the next 429 should come after a long episode: a precise equation). */
-  static final double SLOW_CLIMB = 1.25;
+  /**
+   * ...and inside the range: the next 429 should come after a long episode (a precise equation), at a rate not far
+   * above the limit. At 1.25 per step the climb passed twice the limit before Linq's bucket emptied, and on a loaded
+   * machine the send times of so fast an end blur into each other (the real jar's fits missed by 5-20 %).
+   */
+  static final double SLOW_CLIMB = 1.1;
   /** A probe's 429 pauses sending: the hold before a probe keeps those pauses to this share of the time. */
   static final double PROBE_BUDGET = 0.025;
   /** At a slow limit a pause costs little time but a 429 still counts: at most one probe per this many sends. */
@@ -443,12 +447,16 @@ final class AdaptivePacer implements SendPacer {
     answersSinceClimb = 0;
   }
 
-  /** Paces at the lowest rate the answers allow, with the smallest burst they allow, until the next probe. */
+  /**
+   * Paces at the lowest rate the answers allow, with the smallest burst they allow less a quarter in reserve (as for a
+   * known limit: a fit that overestimates the burst would otherwise draw a 429 with the first burst after a pause),
+   * until the next probe.
+   */
   private void track(long now) {
     phase = Phase.TRACKING;
     model.exploring(log, Double.NaN);
     setRate(now, Math.max(MIN_RATE, region.minRate() * (1 - TRACKING_MARGIN)));
-    capacity = Math.max(1, region.burst() - 1);
+    capacity = SendPacer.burstWithReserve(region.burst());
     holdUntil = now == NEVER ? NEVER : now + holdMillis();
   }
 

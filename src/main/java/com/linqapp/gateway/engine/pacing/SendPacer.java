@@ -127,7 +127,12 @@ public interface SendPacer {
    * pace: the bucket cannot save more than its burst for the requests that wait meanwhile.)
    */
   static SendPacer belowKnownLimit(double limitPerSecond, int linqBurst) {
-    return fixed(limitPerSecond * KNOWN_LIMIT_HEADROOM, Math.max(1, linqBurst - Math.max(1, linqBurst / 4)));
+    return fixed(limitPerSecond * KNOWN_LIMIT_HEADROOM, (int) burstWithReserve(linqBurst));
+  }
+
+  /** Linq's burst less a quarter of it (at least one) kept in reserve, at least one: see {@link #belowKnownLimit}. */
+  static double burstWithReserve(double linqBurst) {
+    return Math.max(1, linqBurst - Math.max(1, Math.floor(linqBurst / 4)));
   }
 
   /**
