@@ -21,11 +21,14 @@ import org.slf4j.LoggerFactory;
  *       climbs (every {@value #CLIMB_MILLIS} ms, after {@value #CLIMB_ANSWERS} answers) until the next 429, whose
  *       episode narrows the range.
  *   <li><b>Tracking.</b> Once the rate is known to within {@value #NARROW}, the pacer sends at the lowest rate the
- *       answers allow, with Linq's smallest possible burst after each pause, and probes above the highest rate only
- *       after a hold that keeps probe pauses to {@value #PROBE_BUDGET} of the time ({@link #holdMillis()}). A probe
- *       either ends in a 429 (the limit is where it was: one more equation) or proves a higher limit.
- *   <li><b>Change.</b> When no bucket explains the log any more, the limit changed: what came before the last
- *       refusal is forgotten and the pacer explores again, from {@value #BETA} of its rate (a drop) or upwards.
+ *       answers allow, with Linq's smallest possible burst less a quarter after each pause, and probes above the
+ *       highest rate only after a hold that keeps probe pauses to {@value #PROBE_BUDGET} of the time
+ *       ({@link #holdMillis()}). A probe either ends in a 429 (the limit is where it was: one more equation) or
+ *       proves a higher limit.
+ *   <li><b>Change.</b> When no bucket explains the log any more, its oldest episodes are forgotten one by one (the
+ *       likeliest to be off: a loaded opening); when not even the last two agree, the limit changed: what came
+ *       before the last refusal is forgotten and the pacer explores again, from {@value #BETA} of its rate (a drop)
+ *       or upwards.
  *   <li><b>Windows.</b> A long {@code Retry-After} (at least {@value #WINDOW_RETRY_AFTER_MILLIS} ms) that ends a
  *       burst of admissions is a fixed window: the pacer then sends the window's limit as soon as the window opens,
  *       and one request more, whose 429 says when the next window opens. Nothing is sent inside the pause.
