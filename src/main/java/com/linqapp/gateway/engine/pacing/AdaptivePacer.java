@@ -381,7 +381,7 @@ final class AdaptivePacer implements SendPacer {
     }
     LimitEstimate fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
     if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)
-        && now - episodeStart < WINDOW_RETRY_AFTER_MILLIS) {
+        && throttledAt - episodeStart < WINDOW_RETRY_AFTER_MILLIS) {
       // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
       // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it). Only a short
       // episode is a burst: two of seconds' paced sending that end alike say nothing of a window.
@@ -393,7 +393,8 @@ final class AdaptivePacer implements SendPacer {
       LOG.debug("No bucket explains every episode: the oldest is forgotten");
     }
     if (fit == null) {
-      model.forget(now); // no bucket explains even the last two: the limit changed; keep only what followed the last 429
+      // No bucket explains even the last two episodes: the limit changed; keep only what followed the last 429.
+      model.forget(now);
       maxRetryAfterSeconds = (lastRetryAfter + 999) / 1000;
       fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
       double from = BETA * rateBeforeThrottle;

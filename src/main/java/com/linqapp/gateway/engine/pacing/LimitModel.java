@@ -108,7 +108,7 @@ final class LimitModel {
   }
 
   /**
-   * Forgets each log's oldest episode, when a later one remains: the oldest answers are the first to go when no
+   * Forgets each log's oldest episode, when two later ones remain: the oldest answers are the first to go when no
    * bucket explains them all, because they are the likeliest to be wrong (an opening sent by a cold, saturated
    * machine, whose send times stand for Linq's arrivals only to within tens of milliseconds) or to predate a change.
    *

@@ -244,9 +244,10 @@ class AdaptivePacerTest {
     AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
     long t = episode(pacer, 0, 250, 20); // 5 s at 50/s: 250 admitted, then a refusal
     pacer.nextSendAt(t); // the pause is over: the pacer decides
-    t = episode(pacer, t + 10 * SECOND, 250, 8); // after a quiet spell, 2 s at 125/s: 250 admitted alike, then a refusal
+    // After a quiet spell, 2.5 s at 100/s: 250 admitted alike, then a refusal.
+    t = episode(pacer, t + 10 * SECOND, 250, 10);
     pacer.nextSendAt(t);
-    // A bucket that refuses after 250 both at 50/s and at 125/s from full refills (almost) nothing, yet it admitted
+    // A bucket that refuses after 250 both at 50/s and at 100/s from full refills (almost) nothing, yet it admitted
     // again after the quiet spell, and 10 ms after its refusal: no bucket explains the log. Episodes that end alike
     // right after each pause are a window shorter than its Retry-After; seconds of paced sending are not.
     assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.EXPLORING);
