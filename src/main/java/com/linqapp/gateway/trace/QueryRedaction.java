@@ -26,6 +26,7 @@ final class QueryRedaction implements SpanProcessor {
       List.of(AttributeKey.stringKey("http.url"), AttributeKey.stringKey("url.full"));
   /** {@code scheme://user:password@}: the credentials a URL may carry before its host. */
   private static final Pattern USER_INFO = Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@");
+  private static final Pattern PARTS = Pattern.compile("&");
 
   @Override
   public void onStart(Context parentContext, ReadWriteSpan span) {
@@ -43,9 +44,12 @@ final class QueryRedaction implements SpanProcessor {
 
   /** Every value replaced, every key kept; a part without {@code =} may itself be a token, so it goes too. */
   static String query(String query) {
-    return Pattern.compile("&").splitAsStream(query)
-        .map(part -> part.indexOf('=') > 0 ? part.substring(0, part.indexOf('=') + 1) + REDACTED : REDACTED)
-        .collect(Collectors.joining("&"));
+    return PARTS.splitAsStream(query).map(QueryRedaction::part).collect(Collectors.joining("&"));
+  }
+
+  private static String part(String part) {
+    int equals = part.indexOf('=');
+    return equals > 0 ? part.substring(0, equals + 1) + REDACTED : REDACTED;
   }
 
   /** The URL with its credentials and its query's values replaced, and no fragment. */

@@ -92,21 +92,17 @@ final class ExchangeLog {
    * before {@code now}.
    */
   void restartAfterLastRefusal(long now) {
-    int last = size - 1;
-    while (last >= 0 && outcome(last) != REFUSED) {
-      last--;
-    }
+    int last = lastRefusalBefore(size);
     if (last >= 0) {
-      start = sentAt[last];
-      dropFirst(last + 1);
-    } else {
-      int keep = 0;
-      while (keep < size && sentAt[keep] < now) {
-        keep++;
-      }
-      dropFirst(keep);
-      start = now;
+      startEmptyAfter(last);
+      return;
     }
+    int keep = 0;
+    while (keep < size && sentAt[keep] < now) {
+      keep++;
+    }
+    dropFirst(keep);
+    start = now;
     startState = Start.EMPTY;
   }
 
@@ -118,16 +114,11 @@ final class ExchangeLog {
    */
   boolean dropOldestEpisode() {
     int resume = nextResume(1);
-    int refusal = resume - 1;
-    while (refusal >= 0 && outcome(refusal) != REFUSED) {
-      refusal--;
-    }
+    int refusal = lastRefusalBefore(resume);
     if (nextResume(resume + 1) >= size || refusal < 0) {
       return false;
     }
-    start = sentAt[refusal];
-    startState = Start.EMPTY;
-    dropFirst(refusal + 1);
+    startEmptyAfter(refusal);
     return true;
   }
 
@@ -139,13 +130,27 @@ final class ExchangeLog {
     return i;
   }
 
+  /** The index of the last refusal before {@code end}, or -1. */
+  private int lastRefusalBefore(int end) {
+    int i = end - 1;
+    while (i >= 0 && outcome(i) != REFUSED) {
+      i--;
+    }
+    return i;
+  }
+
+  /** Forgets everything up to and including the refusal at {@code refusal}, where Linq's bucket was empty. */
+  private void startEmptyAfter(int refusal) {
+    start = sentAt[refusal];
+    startState = Start.EMPTY;
+    dropFirst(refusal + 1);
+  }
+
   /** Drops the oldest half or more: up to and including a refusal (the log then starts empty), else just half. */
   private void trim() {
     for (int i = size / 2; i < size; i++) {
       if (outcome(i) == REFUSED) {
-        start = sentAt[i];
-        startState = Start.EMPTY;
-        dropFirst(i + 1);
+        startEmptyAfter(i);
         return;
       }
     }
