@@ -213,7 +213,9 @@ public final class Dispatcher implements Dispatch {
     listener.onSend(flight);
     CheckRequest request = flight.request;
     String from = request.from() != null ? request.from() : budget.line;
-    linq.check(request.service(), request.address(), from, flight.deadline() - now)
+    flight.leftAt = now;
+    linq.check(request.service(), request.address(), from, flight.deadline() - now,
+            () -> flight.leftAt = scheduler.now())
         .onComplete(done -> {
           inFlight--;
           budget.inFlight--;
@@ -232,7 +234,7 @@ public final class Dispatcher implements Dispatch {
       return;
     }
     budget.gate.onResponse(now);
-    budget.pacer.onAnswer(sentAt, now);
+    budget.pacer.onAnswer(sentAt, flight.leftAt, now);
     if (outcome instanceof LinqOutcome.Answered answered) {
       credentials.answered();
       CheckAnswer answer = answered.answer().withAddress(flight.request.address());
@@ -281,7 +283,7 @@ public final class Dispatcher implements Dispatch {
                              long now) {
     boolean newPause = !budget.gate.paused(now);
     budget.gate.onThrottled(now, limited.delayMillis());
-    budget.pacer.onThrottle(sentAt, now, limited.delayMillis());
+    budget.pacer.onThrottle(sentAt, flight.leftAt, now, limited.delayMillis());
     budget.pacer.onPauseEnd(now + limited.delayMillis());
     if (newPause) {
       listener.onPause(budget.line, limited.delayMillis());

@@ -34,6 +34,8 @@ final class Flight implements FairQueue.Entry, FlightView {
   State state = State.QUEUED;
   int faults;
   int attempts;
+  /** When the last attempt left for Linq: sent, then written once a connection was there for it. */
+  long leftAt;
   TransientFault lastFault;
   long backoffTimer = -1;
 

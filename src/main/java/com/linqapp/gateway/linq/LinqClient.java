@@ -29,6 +29,16 @@ public interface LinqClient {
   Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis);
 
   /**
+   * {@link #check(Service, String, String, long)} that runs {@code leaving} when the request is about to be written:
+   * it may first wait for a connection to open. What learns Linq's limit times it by when requests reach Linq.
+   */
+  default Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis,
+                                    Runnable leaving) {
+    leaving.run();
+    return check(service, address, from, timeoutMillis);
+  }
+
+  /**
    * {@code GET /v3/phone_numbers}: proves the key works without spending check quota, and lists the
    * account's sender lines. Completes with {@link LinqOutcome.SenderLines} when the key is accepted.
    */

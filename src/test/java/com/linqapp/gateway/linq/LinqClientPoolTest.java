@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,6 +51,31 @@ class LinqClientPoolTest {
     assertThat(answers.get(0)).isInstanceOf(LinqOutcome.SenderLines.class);
     assertThat(answers.subList(1, answers.size())).as("%s", answers)
         .allSatisfy(outcome -> assertThat(outcome).isInstanceOf(LinqOutcome.Answered.class));
+    await(linq.close());
+    await(sim.close());
+  }
+
+  @Test
+  @DisplayName("a check that waits for a connection says when it leaves: after the one before it gave the connection back")
+  void aCheckThatWaitsLeavesWhenItsConnectionIsThere(Vertx vertx) {
+    long latency = 300;
+    LinqSimulator sim = await(LinqSimulator.start(vertx, new SimulatorOptions().setLatencyMillis(latency)
+        .setJitterMillis(0)));
+    LinqClient linq = LinqClient.create(vertx, new LinqClientOptions().setBaseUrl(sim.baseUrl())
+        .setApiKey(sim.apiKey()).setMaxConcurrency(1));
+    Context context = vertx.getOrCreateContext();
+    long[] leftAt = new long[2];
+
+    // Both at once on one connection: the second leaves only when the first's answer is in, at least the
+    // simulator's latency later (a lower bound: a slow machine only makes it later).
+    Future<List<LinqOutcome>> outcomes = onContext(context, () -> Future.all(
+            linq.check(Service.IMESSAGE, "+12025550100", null, 10_000, () -> leftAt[0] = System.nanoTime()),
+            linq.check(Service.IMESSAGE, "+12025550101", null, 10_000, () -> leftAt[1] = System.nanoTime()))
+        .map(all -> all.<LinqOutcome>list()));
+
+    assertThat(await(outcomes)).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(LinqOutcome.Answered.class));
+    assertThat(leftAt).doesNotContain(0L);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(leftAt[1] - leftAt[0])).isGreaterThanOrEqualTo(latency);
     await(linq.close());
     await(sim.close());
   }

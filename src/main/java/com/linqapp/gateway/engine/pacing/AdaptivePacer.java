@@ -239,11 +239,11 @@ final class AdaptivePacer implements SendPacer {
   }
 
   @Override
-  public void onAnswer(long sentAt, long now) {
-    log.resolved(sentAt, true);
+  public void onAnswer(long sentAt, long leftAt, long now) {
+    log.resolved(sentAt, leftAt, true);
     answers++;
     if (sentAt != Long.MIN_VALUE) {
-      lastRoundTrip = Math.max(1, now - sentAt);
+      lastRoundTrip = Math.max(1, now - leftAt);
       roundTrips.add(lastRoundTrip);
     }
     switch (phase) {
@@ -285,8 +285,8 @@ final class AdaptivePacer implements SendPacer {
   }
 
   @Override
-  public void onThrottle(long sentAt, long now, long retryAfterMillis) {
-    log.resolved(sentAt, false);
+  public void onThrottle(long sentAt, long leftAt, long now, long retryAfterMillis) {
+    log.resolved(sentAt, leftAt, false);
     answers++;
     if (!inEpisode) {
       return; // a request sent before the last 429 was answered: that episode is being dealt with already

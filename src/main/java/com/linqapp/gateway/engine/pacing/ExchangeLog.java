@@ -66,11 +66,17 @@ final class ExchangeLog {
     size++;
   }
 
+  /** {@link #resolved(long, long, boolean)} for a request that left when it was sent. */
+  void resolved(long at, boolean admitted) {
+    resolved(at, at, admitted);
+  }
+
   /**
    * The outcome of the request sent at {@code at}: the oldest pending one sent then, or, when the send time is not
-   * known ({@code Long.MIN_VALUE}), the oldest pending one.
+   * known ({@code Long.MIN_VALUE}), the oldest pending one. It left at {@code leftAt}, later than {@code at} when it
+   * waited for a connection to open: from then on the log has it there, still in order.
    */
-  void resolved(long at, boolean admitted) {
+  void resolved(long at, long leftAt, boolean admitted) {
     int index = -1;
     for (int i = firstPending; i < size; i++) {
       if (outcome(i) == PENDING && (at == Long.MIN_VALUE || sentAt[i] == at)) {
@@ -82,6 +88,9 @@ final class ExchangeLog {
       return; // sent before the log was last restarted
     }
     outcome[index] |= admitted ? ADMITTED : REFUSED;
+    if (at != Long.MIN_VALUE && leftAt > at) {
+      moveLater(index, leftAt);
+    }
     while (firstPending < size && outcome(firstPending) != PENDING) {
       firstPending++;
     }
@@ -128,6 +137,23 @@ final class ExchangeLog {
       i++;
     }
     return i;
+  }
+
+  /**
+   * Moves the request at {@code index} to {@code leftAt}, past the later sends that left before it (a pending one
+   * moves again when its own answer comes). The mark of the first send after a pause stays where it was: whatever
+   * moves past it was sent after the pause too.
+   */
+  private void moveLater(int index, long leftAt) {
+    int i = index;
+    sentAt[i] = leftAt;
+    for (; i + 1 < size && sentAt[i + 1] < leftAt; i++) {
+      sentAt[i] = sentAt[i + 1];
+      sentAt[i + 1] = leftAt;
+      byte moved = (byte) (outcome[i] & OUTCOME);
+      outcome[i] = (byte) ((outcome[i] & RESUME) | (outcome[i + 1] & OUTCOME));
+      outcome[i + 1] = (byte) ((outcome[i + 1] & RESUME) | moved);
+    }
   }
 
   /** The index of the last refusal before {@code end}, or -1. */

@@ -25,11 +25,17 @@ public interface SendPacer {
   /** Linq answered something other than 429 (an answer, or an error about the request). */
   void onAnswer(long now);
 
-  /**
-   * {@link #onAnswer(long)} for the request that left at {@code sentAt}: a pacer that learns the limit needs to
-   * know which requests Linq admitted, not only how many.
-   */
+  /** {@link #onAnswer(long, long, long)} for a request that left as soon as it was sent. */
   default void onAnswer(long sentAt, long now) {
+    onAnswer(sentAt, sentAt, now);
+  }
+
+  /**
+   * {@link #onAnswer(long)} for the request sent at {@code sentAt} (when {@link #onSend} was told), which left for
+   * Linq at {@code leftAt}: later when it waited for a connection to open. A pacer that learns the limit needs to
+   * know which requests Linq admitted, not only how many, and when they reached it.
+   */
+  default void onAnswer(long sentAt, long leftAt, long now) {
     onAnswer(now);
   }
 
@@ -41,8 +47,13 @@ public interface SendPacer {
     onThrottle(now);
   }
 
-  /** {@link #onThrottle(long, long)} for the request that left at {@code sentAt}. */
+  /** {@link #onThrottle(long, long, long, long)} for a request that left as soon as it was sent. */
   default void onThrottle(long sentAt, long now, long retryAfterMillis) {
+    onThrottle(sentAt, sentAt, now, retryAfterMillis);
+  }
+
+  /** {@link #onThrottle(long, long)} for the request sent at {@code sentAt}, which left at {@code leftAt}. */
+  default void onThrottle(long sentAt, long leftAt, long now, long retryAfterMillis) {
     onThrottle(now, retryAfterMillis);
   }
 

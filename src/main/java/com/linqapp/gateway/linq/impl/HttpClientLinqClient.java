@@ -72,17 +72,25 @@ public final class HttpClientLinqClient implements LinqClient {
 
   @Override
   public Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis) {
+    return check(service, address, from, timeoutMillis, () -> { });
+  }
+
+  @Override
+  public Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis,
+                                   Runnable leaving) {
     JsonObject body = new JsonObject().put("address", address);
     if (from != null) {
       body.put("from", from);
     }
     long bound = Math.max(1, Math.min(timeoutMillis, options.getRequestTimeoutMillis()));
-    return exchange(HttpMethod.POST, "/v3/capability/" + service.linqRoute(), body.toBuffer(), bound, this::answer);
+    return exchange(HttpMethod.POST, "/v3/capability/" + service.linqRoute(), body.toBuffer(), bound, leaving,
+        this::answer);
   }
 
   @Override
   public Future<LinqOutcome> senderLines() {
-    return exchange(HttpMethod.GET, "/v3/phone_numbers", null, options.getRequestTimeoutMillis(), this::lines);
+    return exchange(HttpMethod.GET, "/v3/phone_numbers", null, options.getRequestTimeoutMillis(), () -> { },
+        this::lines);
   }
 
   @Override
@@ -99,10 +107,11 @@ public final class HttpClientLinqClient implements LinqClient {
 
   /**
    * One exchange, over within {@code boundMillis} of this call whatever Linq does, turned into an
-   * outcome: the one place that turns any response or transport failure into one.
+   * outcome: the one place that turns any response or transport failure into one. {@code leaving} runs once a
+   * connection is there for it, just before the request is written.
    */
   private Future<LinqOutcome> exchange(HttpMethod method, String path, Buffer body, long boundMillis,
-                                       Function<Reply, LinqOutcome> onOk) {
+                                       Runnable leaving, Function<Reply, LinqOutcome> onOk) {
     long started = System.nanoTime();
     RequestOptions request = new RequestOptions()
         .setMethod(method)
@@ -128,6 +137,7 @@ public final class HttpClientLinqClient implements LinqClient {
           sending.reset();
         }
       });
+      leaving.run();
       (body == null ? sending.send() : sending.send(body))
           .compose(response -> response.body().map(bytes -> new Reply(response.statusCode(), response.headers(), bytes)))
           .onComplete(done -> {

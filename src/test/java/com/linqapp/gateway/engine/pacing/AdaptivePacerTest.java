@@ -273,20 +273,43 @@ class AdaptivePacerTest {
     assertThat(pacer.estimate().maxRate()).isBetween(200.0, 210.0);
   }
 
+  @Test
+  @DisplayName("requests that waited for a connection count from when they left: an opening on cold connections fits as Linq saw it")
+  void requestsCountFromWhenTheyLeft() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    // Linq: 200/s, burst 50. The opening sent 125 within 125 ms, but each waited for a connection: they left, and
+    // reached Linq, 3 ms apart (333/s), and the bucket emptied after 375 ms.
+    long t = episode(pacer, 0, 125, 1, 3);
+    pacer.nextSendAt(t);
+    // Then 250 admitted at 250/s from the pause's end, and a refusal. With the opening as Linq saw it, the two
+    // episodes pin the rate; as sent, they fit a bucket of 143/s and burst 107.
+    t = episode(pacer, t, 250, 4);
+    pacer.nextSendAt(t);
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.TRACKING);
+    assertThat(pacer.estimate().minRate()).isBetween(190.0, 200.0);
+    assertThat(pacer.estimate().maxRate()).isBetween(200.0, 210.0);
+  }
+
   /**
    * {@code count} requests {@code spacing} ms apart from {@code from}, admitted; then one refused and one in flight
    * admitted 10 ms after it (answers come 20 ms after each send). Returns the end of the refusal's 1 s pause.
    */
   private static long episode(AdaptivePacer pacer, long from, int count, long spacing) {
+    return episode(pacer, from, count, spacing, spacing);
+  }
+
+  /** {@link #episode(AdaptivePacer, long, int, long)} whose requests were sent {@code sentSpacing} ms apart. */
+  private static long episode(AdaptivePacer pacer, long from, int count, long sentSpacing, long spacing) {
     long t = from;
-    for (int i = 0; i < count; i++, t += spacing) {
-      pacer.onSend(t);
-      pacer.onAnswer(t, t + 20);
+    long sent = from;
+    for (int i = 0; i < count; i++, t += spacing, sent += sentSpacing) {
+      pacer.onSend(sent);
+      pacer.onAnswer(sent, t, t + 20);
     }
-    pacer.onSend(t);
-    pacer.onSend(t + 10);
-    pacer.onThrottle(t, t + 20, SECOND);
-    pacer.onAnswer(t + 10, t + 30);
+    pacer.onSend(sent);
+    pacer.onSend(sent + 10);
+    pacer.onThrottle(sent, t, t + 20, SECOND);
+    pacer.onAnswer(sent + 10, t + 10, t + 30);
     return t + 20 + SECOND;
   }
 
