@@ -404,12 +404,14 @@ final class AdaptivePacer implements SendPacer {
       return;
     }
     region = fit;
-    if (phase == Phase.TRACKING) {
-      // Refused at a rate the answers said was safe: the estimate is off by more than its jitter allows.
+    if (phase == Phase.TRACKING && rateBeforeThrottle >= fit.minRate() * (1 - TRACKING_STEP_DOWN)) {
+      // Refused at a rate the answers said was safe: the estimate is off by more than its jitter allows. (Refused
+      // clearly below the rate the answers now allow, it was the burst after the pause, and the fit has a smaller
+      // one now: tracking at the rate refused would give up what they allow for nothing.)
       region = new LimitEstimate(fit.shape(), Math.min(fit.minRate(), rateBeforeThrottle * (1 - TRACKING_STEP_DOWN)),
           fit.maxRate(), fit.burst(), 0);
       track(now);
-    } else if (fit.uncertainty() <= NARROW) {
+    } else if (phase == Phase.TRACKING || fit.uncertainty() <= NARROW) {
       track(now);
     } else {
       explore(now, startWithin(fit));

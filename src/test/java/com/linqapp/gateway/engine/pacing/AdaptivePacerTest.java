@@ -290,6 +290,28 @@ class AdaptivePacerTest {
     assertThat(pacer.estimate().maxRate()).isBetween(200.0, 210.0);
   }
 
+  @Test
+  @DisplayName("a 429 drawn by the burst after a pause, below the rate the answers now allow, does not lower the rate")
+  void aBurstsRefusalKeepsTheRate() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    // Linq: 200/s, burst 50. An opening whose send times were compressed (250 within 0.5 s), then 250 at 250/s:
+    // together they fit a bucket of about 124/s with a burst of 187, which the pacer tracks.
+    long t = episode(pacer, 0, 250, 2);
+    pacer.nextSendAt(t);
+    t = episode(pacer, t, 250, 4);
+    pacer.nextSendAt(t);
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.TRACKING);
+    double refused = pacer.rate();
+    assertThat(refused).isLessThan(130);
+    // Its burst after the pause: Linq admits 50 and refuses the next. The answers now pin 200/s and 50 (the
+    // opening is forgotten); the refusal was the burst's, not the rate's.
+    t = episode(pacer, t, 50, 0);
+    pacer.nextSendAt(t);
+    assertThat(pacer.phase()).isEqualTo(AdaptivePacer.Phase.TRACKING);
+    assertThat(pacer.estimate().minRate()).isBetween(190.0, 200.0);
+    assertThat(pacer.rate()).isGreaterThan(185.0);
+  }
+
   /**
    * {@code count} requests {@code spacing} ms apart from {@code from}, admitted; then one refused and one in flight
    * admitted 10 ms after it (answers come 20 ms after each send). Returns the end of the refusal's 1 s pause.
