@@ -40,6 +40,9 @@ final class BucketFit {
   static final double FIT_MARGIN = 1e-6;
   /** The grid's step: adjacent rates differ by this factor. */
   private static final double GRID_STEP = 1.25;
+  /** The finer grid around the last estimate, and how far beyond its ends it reaches. */
+  private static final double FINE_STEP = 1.005;
+  private static final double FINE_REACH = 1.1;
   private static final int BISECTIONS = 12;
   /** Steps of the search for the rate that fits best inside a grid step. */
   private static final int REFINEMENTS = 24;
@@ -64,19 +67,24 @@ final class BucketFit {
   private final double jitterMillis;
   private final double burstFrom;
   private final double burstTo;
+  private final double nearFrom;
+  private final double nearTo;
 
   /**
    * @param jitterMillis how much the way to Linq varies: the slack on every window's length
    */
   BucketFit(List<ExchangeLog> logs, double jitterMillis) {
-    this(logs, jitterMillis, 1, Double.POSITIVE_INFINITY);
+    this(logs, jitterMillis, 1, Double.POSITIVE_INFINITY, Double.NaN, Double.NaN);
   }
 
-  private BucketFit(List<ExchangeLog> logs, double jitterMillis, double burstFrom, double burstTo) {
+  private BucketFit(List<ExchangeLog> logs, double jitterMillis, double burstFrom, double burstTo, double nearFrom,
+                    double nearTo) {
     this.logs = logs;
     this.jitterMillis = jitterMillis;
     this.burstFrom = burstFrom;
     this.burstTo = burstTo;
+    this.nearFrom = nearFrom;
+    this.nearTo = nearTo;
   }
 
   /**
@@ -84,7 +92,16 @@ final class BucketFit {
    * not, and with it one episode gives the new rate.
    */
   BucketFit withBurst(double from, double to) {
-    return new BucketFit(logs, jitterMillis, from, to);
+    return new BucketFit(logs, jitterMillis, from, to, nearFrom, nearTo);
+  }
+
+  /**
+   * The same fit, searched finely around {@code [from, to]} (the last estimate, when narrower than a step of the
+   * grid): a long episode pins the rate to a fraction of a percent, a valley the grid steps over, and beside it the
+   * log may fit worse and worse towards rates that only a tiny burst explains.
+   */
+  BucketFit near(double from, double to) {
+    return new BucketFit(logs, jitterMillis, burstFrom, burstTo, from, to);
   }
 
   /**
@@ -102,6 +119,13 @@ final class BucketFit {
       grid.add(rate);
     }
     grid.add(ceiling);
+    if (nearFrom > 0 && nearTo <= nearFrom * GRID_STEP && nearTo < ceiling) {
+      for (double rate = Math.max(lowest, nearFrom / FINE_REACH); rate < Math.min(ceiling, nearTo * FINE_REACH);
+           rate *= FINE_STEP) {
+        grid.add(rate);
+      }
+      grid.sort(null);
+    }
     double[] violations = new double[grid.size()];
     for (int i = 0; i < violations.length; i++) {
       violations[i] = violation(grid.get(i));

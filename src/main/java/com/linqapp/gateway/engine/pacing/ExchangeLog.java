@@ -116,8 +116,8 @@ final class ExchangeLog {
   }
 
   /**
-   * Forgets the oldest episode, when two later ones remain: everything up to the last refusal before the first send
-   * that resumed after a pause (the log then starts empty there).
+   * Forgets the oldest episode, when two later ones remain: everything before the first send that resumed after a
+   * pause (the log then starts empty at the episode's last refusal).
    *
    * @return whether an episode was forgotten
    */
@@ -128,6 +128,7 @@ final class ExchangeLog {
       return false;
     }
     startEmptyAfter(refusal);
+    dropFirst(resume - refusal - 1); // its answers still in flight at the refusal: as doubtful as the rest of it
     return true;
   }
 

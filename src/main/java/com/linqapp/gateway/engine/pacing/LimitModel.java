@@ -88,7 +88,7 @@ final class LimitModel {
    */
   LimitEstimate fit(ExchangeLog own, long maxRetryAfterSeconds, double jitterMillis) {
     double lowest = AdaptivePacer.MIN_RATE;
-    BucketFit all = new BucketFit(logs, jitterMillis);
+    BucketFit all = new BucketFit(logs, jitterMillis).near(estimate.minRate(), estimate.maxRate());
     BucketFit.Region region = burstHint == null ? null
         : all.withBurst(burstHint[0], burstHint[1]).fit(lowest, AdaptivePacer.MAX_RATE,
             maxRetryAfterSeconds);
