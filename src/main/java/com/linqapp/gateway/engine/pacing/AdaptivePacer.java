@@ -380,17 +380,17 @@ final class AdaptivePacer implements SendPacer {
       return;
     }
     LimitEstimate fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
-    if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)
-        && throttledAt - episodeStart < WINDOW_RETRY_AFTER_MILLIS) {
-      // No bucket explains it, and each pause is followed by the same burst: a window shorter than its
-      // Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it). Only a short
-      // episode is a burst: two of seconds' paced sending that end alike say nothing of a window.
-      window(Math.max(admitted, previous), pauseEnd - episodeStart);
-      return;
-    }
     while (fit == null && model.forgetOldestEpisode()) {
       fit = model.fit(log, maxRetryAfterSeconds, roundTrips.jitterMillis());
       LOG.debug("No bucket explains every episode: the oldest is forgotten");
+    }
+    if (fit == null && admitted >= 2 && Math.abs(admitted - previous) <= Math.max(1, admitted / 10)
+        && throttledAt - episodeStart < WINDOW_RETRY_AFTER_MILLIS) {
+      // No bucket explains even the last two episodes, and each pause is followed by the same burst: a window
+      // shorter than its Retry-After can tell (one of a second refuses with Retry-After: 1 whatever is left of it).
+      // Only a short episode is a burst: two of seconds' paced sending that end alike say nothing of a window.
+      window(Math.max(admitted, previous), pauseEnd - episodeStart);
+      return;
     }
     if (fit == null) {
       // No bucket explains even the last two episodes: the limit changed; keep only what followed the last 429.

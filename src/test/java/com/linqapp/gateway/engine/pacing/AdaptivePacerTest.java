@@ -312,6 +312,24 @@ class AdaptivePacerTest {
     assertThat(pacer.rate()).isGreaterThan(185.0);
   }
 
+  @Test
+  @DisplayName("episodes that end alike are a window only if forgetting the oldest leaves no bucket that explains them")
+  void oldestEpisodeGoesBeforeAWindow() {
+    AdaptivePacer pacer = new AdaptivePacer(Double.POSITIVE_INFINITY, 1);
+    // Linq: 200/s, burst 50. An opening whose send times were compressed (250 within 0.5 s), then two short
+    // episodes from a full bucket that end alike: 125 admitted at 333/s, and after a quiet spell 131 at 323/s.
+    long t = episode(pacer, 0, 250, 2);
+    pacer.nextSendAt(t);
+    t = episode(pacer, t, 125, 3);
+    pacer.nextSendAt(t);
+    t = episode(pacer, t + 2 * SECOND, 131, 3.1, 3.1);
+    pacer.nextSendAt(t);
+    // With the opening, no bucket explains the log; without it, buckets do: 200/s and 50, but also 90/s and 94
+    // (two short episodes at close rates are ambiguous; the next one tells). Before, it was taken for a window.
+    assertThat(pacer.phase()).isNotEqualTo(AdaptivePacer.Phase.WINDOW);
+    assertThat(pacer.estimate().shape()).isEqualTo(LimitEstimate.Shape.BUCKET);
+  }
+
   /**
    * {@code count} requests {@code spacing} ms apart from {@code from}, admitted; then one refused and one in flight
    * admitted 10 ms after it (answers come 20 ms after each send). Returns the end of the refusal's 1 s pause.
@@ -321,12 +339,14 @@ class AdaptivePacerTest {
   }
 
   /** {@link #episode(AdaptivePacer, long, int, long)} whose requests were sent {@code sentSpacing} ms apart. */
-  private static long episode(AdaptivePacer pacer, long from, int count, long sentSpacing, long spacing) {
+  private static long episode(AdaptivePacer pacer, long from, int count, double sentSpacing, double spacing) {
     long t = from;
     long sent = from;
-    for (int i = 0; i < count; i++, t += spacing, sent += sentSpacing) {
+    for (int i = 0; i < count; i++) {
       pacer.onSend(sent);
       pacer.onAnswer(sent, t, t + 20);
+      t = from + Math.round((i + 1) * spacing);
+      sent = from + Math.round((i + 1) * sentSpacing);
     }
     pacer.onSend(sent);
     pacer.onSend(sent + 10);
