@@ -15,7 +15,7 @@ class RealLogFitTest {
   @DisplayName("a long tracking episode that ends in a 429 pins the rate once the cold opening is forgotten")
   void trackingEpisodePinsTheRate() throws IOException {
     LimitModel model = new LimitModel();
-    ExchangeLog log = load(model, "tracking-429.log");
+    ExchangeLog log = load(model, "tracking-429.txt");
     // What the pacer had learnt before: 202.8-205.2/s, tracked at 1 % below, 0.4 % above Linq's 200/s.
     model.adopt(new LimitEstimate(LimitEstimate.Shape.BUCKET, 202.80, 205.16, 42, 0));
 
