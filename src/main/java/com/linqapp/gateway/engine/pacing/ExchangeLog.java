@@ -66,11 +66,6 @@ final class ExchangeLog {
     size++;
   }
 
-  /** {@link #resolved(long, long, boolean)} for a request that left when it was sent. */
-  void resolved(long at, boolean admitted) {
-    resolved(at, at, admitted);
-  }
-
   /**
    * The outcome of the request sent at {@code at}: the oldest pending one sent then, or, when the send time is not
    * known ({@code Long.MIN_VALUE}), the oldest pending one. It left at {@code leftAt}, later than {@code at} when it

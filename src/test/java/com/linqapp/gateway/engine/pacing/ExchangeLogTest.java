@@ -18,9 +18,9 @@ class ExchangeLogTest {
     log.sent(100);
     log.sent(110);
     log.resolved(100, 140, true); // waited 40 ms for a connection
-    log.resolved(110, false);
+    log.resolved(110, 110, false);
     log.resolved(100, 120, true);
-    log.resolved(0, true);
+    log.resolved(0, 0, true);
 
     assertThat(times(log)).containsExactly(0L, 110L, 120L, 140L);
     assertThat(outcomes(log)).containsExactly(ExchangeLog.ADMITTED, ExchangeLog.REFUSED, ExchangeLog.ADMITTED,

@@ -44,7 +44,7 @@ class RealLogFitTest {
         int outcome = Integer.parseInt(fields[1]);
         log.sent(at, (outcome & ExchangeLog.RESUME) != 0);
         if ((outcome & ~ExchangeLog.RESUME) != ExchangeLog.PENDING) {
-          log.resolved(at, (outcome & ~ExchangeLog.RESUME) == ExchangeLog.ADMITTED);
+          log.resolved(at, at, (outcome & ~ExchangeLog.RESUME) == ExchangeLog.ADMITTED);
         }
       }
     }
