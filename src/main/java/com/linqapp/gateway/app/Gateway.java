@@ -64,7 +64,7 @@ public final class Gateway {
   }
 
   /**
-   * Also runs durable jobs: their store is opened and their runner deployed after the engine (on a
+   * Also runs durable jobs: their runner is deployed after the engine and opens their store (on a
    * clustered gateway with the file store, jobs are not available and their routes say so).
    *
    * @param jobOptions how the job runner works (tests shorten its timings)
@@ -87,23 +87,18 @@ public final class Gateway {
     ResultCache cache = cache(config, cluster, metrics, clocks);
     boolean jobsHere = cluster == null || !config.jobsOptions().fileStore();
     return engineOnly(vertx, config, hopId, cache, metrics, cluster, clocks, tracing).compose(gateway -> {
-      Future<JobStore> store = jobsHere ? JobStore.open(vertx, config.jobsOptions(), Clock.systemUTC())
-          : Future.succeededFuture();
-      return store.compose(jobStore -> gateway.runJobs(jobStore, config, metrics, jobOptions)
-          .compose(v -> vertx.deployVerticle(
+      Future<JobStore> store = jobsHere ? gateway.runJobs(config, metrics, jobOptions) : Future.succeededFuture();
+      return store.compose(jobStore -> vertx.deployVerticle(
               () -> new HttpApiVerticle(config, hopId, cache, metrics, gateway.drainSwitch, jobStore),
               new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())))
-          .map(gateway));
+          .map(gateway);
     });
   }
 
-  private Future<Void> runJobs(JobStore store, GatewayConfig config, GatewayMetrics metrics,
-                               JobRunnerOptions options) {
-    if (store == null) {
-      return Future.succeededFuture();
-    }
-    jobs = new JobRunner(store, config.jobsOptions(), config.maxQueue(), options, Clock.systemUTC(), metrics);
-    return vertx.deployVerticle(jobs, JobRunner.deploymentOptions()).mapEmpty();
+  /** Deploys the job runner, which opens the job store; the routes get that store. */
+  private Future<JobStore> runJobs(GatewayConfig config, GatewayMetrics metrics, JobRunnerOptions options) {
+    jobs = new JobRunner(config.jobsOptions(), config.maxQueue(), options, Clock.systemUTC(), metrics);
+    return vertx.deployVerticle(jobs, JobRunner.deploymentOptions()).map(id -> jobs.store());
   }
 
   /** Starts the engine alone: the in-process CLI talks to it over the local event bus. */

@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * as a {@link JobRun}, sizes their windows to the engine's pace, delivers callbacks ({@link CallbackSender})
  * and deletes jobs past their retention. All of it on this verticle's event loop: no state is shared.
  *
+ * <p>It opens the store when it starts, so the store's worker thread or connection pool belongs to this
+ * verticle: Vert.x closes them only after {@link #stop} has written what the runs hold and closed the store.
+ * (Opened outside any verticle, they would go first when Vert.x closes, before the runs are written.)
+ *
  * <h2>Feeding the engine without being shed</h2>
  * The engine refuses a check at admission when the work queued ahead of it cannot be sent before its
  * deadline at the current pace (503/9001), or when its queue is full. So jobs together hold at most
@@ -40,7 +44,7 @@ public final class JobRunner extends VerticleBase {
   private static final long STATUS_TIMEOUT_MILLIS = 2_000;
   private static final int SCAN_LIMIT = 100;
 
-  private final JobStore store;
+  private JobStore store;
   private final JobsOptions config;
   private final int maxQueue;
   private final JobRunnerOptions options;
@@ -56,9 +60,8 @@ public final class JobRunner extends VerticleBase {
   private boolean rescan;
   private boolean draining;
 
-  public JobRunner(JobStore store, JobsOptions config, int maxQueue, JobRunnerOptions options, Clock clock,
+  public JobRunner(JobsOptions config, int maxQueue, JobRunnerOptions options, Clock clock,
                    JobsListener metrics) {
-    this.store = store;
     this.config = config;
     this.maxQueue = maxQueue;
     this.options = options;
@@ -70,8 +73,20 @@ public final class JobRunner extends VerticleBase {
     return new DeploymentOptions().setInstances(1);
   }
 
+  /** The store this runner opened (the job routes use it too); set once {@link #start} has completed. */
+  public JobStore store() {
+    return store;
+  }
+
   @Override
   public Future<?> start() {
+    return JobStore.open(vertx, config, clock).compose(opened -> {
+      store = opened;
+      return run();
+    });
+  }
+
+  private Future<?> run() {
     engine = CapabilityClient.local(vertx, options.checkTimeoutMillis());
     callbacks = new CallbackSender(vertx, store, config, clock);
     MessageConsumer<String> submitted = vertx.eventBus().localConsumer(JobsBus.SUBMITTED, message -> scan());
