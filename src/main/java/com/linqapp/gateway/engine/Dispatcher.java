@@ -16,6 +16,7 @@ import com.linqapp.gateway.linq.LinqOutcome.TransientFault;
 import com.linqapp.gateway.log.Mask;
 import com.linqapp.gateway.log.RequestIdConverter;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -214,8 +215,7 @@ public final class Dispatcher implements Dispatch {
     CheckRequest request = flight.request;
     String from = request.from() != null ? request.from() : budget.line;
     flight.leftAt = now;
-    linq.check(request.service(), request.address(), from, flight.deadline() - now,
-            () -> flight.leftAt = scheduler.now())
+    linq.check(request.service(), request.address(), from, flight.deadline() - now, () -> departure(flight, budget))
         .onComplete(done -> {
           inFlight--;
           budget.inFlight--;
@@ -225,6 +225,23 @@ public final class Dispatcher implements Dispatch {
           onOutcome(flight, budget, outcome, now);
           pump();
         });
+  }
+
+  /**
+   * When a request whose connection is there may be written: at once, or when its budget's pause ends. A
+   * request that waited for a connection to open while a 429 came back would otherwise reach Linq inside
+   * the pause. Its send time for the learner is when it leaves.
+   */
+  private Future<Void> departure(Flight flight, SenderBudget budget) {
+    long now = scheduler.now();
+    long openAt = budget.gate.readyAt(now);
+    if (openAt <= now) {
+      flight.leftAt = now;
+      return Future.succeededFuture();
+    }
+    Promise<Void> open = Promise.promise();
+    scheduler.schedule(openAt - now, () -> departure(flight, budget).onComplete(open)); // the pause may grow
+    return open.future();
   }
 
   private void onOutcome(Flight flight, SenderBudget budget, LinqOutcome outcome, long sentAt) {

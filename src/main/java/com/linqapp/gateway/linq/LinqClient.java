@@ -4,6 +4,7 @@ import com.linqapp.gateway.check.Service;
 import com.linqapp.gateway.linq.impl.HttpClientLinqClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.function.Supplier;
 
 /**
  * Linq's Partner API v3, as far as the gateway uses it. Every call completes with a {@link LinqOutcome}
@@ -29,13 +30,14 @@ public interface LinqClient {
   Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis);
 
   /**
-   * {@link #check(Service, String, String, long)} that runs {@code leaving} when the request is about to be written:
-   * it may first wait for a connection to open. What learns Linq's limit times it by when requests reach Linq.
+   * {@link #check(Service, String, String, long)} that asks {@code departure} once a connection is there for the
+   * request (it may first wait for one to open), and writes the request when the future it returns completes:
+   * the engine holds it there while its budget is paused, and times it by when it leaves. The wait counts in
+   * {@code timeoutMillis}: a request still held when that passes is never written, and its outcome is a timeout.
    */
   default Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis,
-                                    Runnable leaving) {
-    leaving.run();
-    return check(service, address, from, timeoutMillis);
+                                    Supplier<Future<Void>> departure) {
+    return departure.get().compose(leave -> check(service, address, from, timeoutMillis));
   }
 
   /**

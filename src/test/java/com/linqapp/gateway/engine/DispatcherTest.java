@@ -541,6 +541,29 @@ class DispatcherTest {
   }
 
   @Test
+  @DisplayName("a request whose connection opens during a 429's pause is written when the pause ends, not inside it")
+  void aRequestWaitingForItsConnectionLeavesAfterThePause() {
+    Dispatcher dispatcher = dispatcher(100, 4);
+    linq.connectLater();
+    dispatcher.submit(check(1, 60_000));
+    dispatcher.submit(check(2, 60_000));
+    ScriptedLinq.Call first = linq.calls.get(0);
+    ScriptedLinq.Call waiting = linq.calls.get(1);
+    first.connect();
+    assertThat(first.leftAt).isZero();
+    clock.advance(10);
+    first.settle(new LinqOutcome.RateLimited(1_000, null)); // the pause runs to 1,010
+    clock.advance(40);
+    waiting.connect(); // its connection is there at 50, inside the pause
+    clock.advance(959);
+    assertThat(waiting.leftAt).as("held for the pause").isEqualTo(-1);
+    clock.advance(1);
+    assertThat(waiting.leftAt).isEqualTo(1_010);
+    waiting.settle(answer(waiting.address, true));
+    assertThat(answered).hasSize(1);
+  }
+
+  @Test
   @DisplayName("per-line limits: a caller's from is respected, even while that line is paused")
   void explicitFromIsRespected() {
     Dispatcher dispatcher = perLineDispatcher(SendPacer::unlimited);

@@ -9,6 +9,7 @@ import com.linqapp.gateway.sim.LinqSimulator;
 import com.linqapp.gateway.sim.SimulatorOptions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
@@ -69,13 +70,46 @@ class LinqClientPoolTest {
     // Both at once on one connection: one leaves only when the other's answer is in, at least the simulator's
     // latency later (a lower bound: a slow machine only makes it later).
     Future<List<LinqOutcome>> outcomes = onContext(context, () -> Future.all(
-            linq.check(Service.IMESSAGE, "+12025550100", null, 10_000, () -> leftAt[0] = System.nanoTime()),
-            linq.check(Service.IMESSAGE, "+12025550101", null, 10_000, () -> leftAt[1] = System.nanoTime()))
+            linq.check(Service.IMESSAGE, "+12025550100", null, 10_000, () -> leaves(leftAt, 0)),
+            linq.check(Service.IMESSAGE, "+12025550101", null, 10_000, () -> leaves(leftAt, 1)))
         .map(all -> all.<LinqOutcome>list()));
 
     assertThat(await(outcomes)).allSatisfy(outcome -> assertThat(outcome).isInstanceOf(LinqOutcome.Answered.class));
     assertThat(leftAt).doesNotContain(0L);
     assertThat(TimeUnit.NANOSECONDS.toMillis(Math.abs(leftAt[1] - leftAt[0]))).isGreaterThanOrEqualTo(latency);
+    await(linq.close());
+    await(sim.close());
+  }
+
+  private static Future<Void> leaves(long[] leftAt, int index) {
+    leftAt[index] = System.nanoTime();
+    return Future.succeededFuture();
+  }
+
+  @Test
+  @DisplayName("a request is written when its departure completes; one held past its bound is never written")
+  void aHeldRequestWaitsForItsDeparture(Vertx vertx) {
+    LinqSimulator sim = await(LinqSimulator.start(vertx, new SimulatorOptions().setLatencyMillis(0)
+        .setJitterMillis(0)));
+    LinqClient linq = LinqClient.create(vertx, new LinqClientOptions().setBaseUrl(sim.baseUrl())
+        .setApiKey(sim.apiKey()).setMaxConcurrency(2));
+    Context context = vertx.getOrCreateContext();
+    Promise<Void> release = Promise.promise();
+
+    Future<LinqOutcome> held = onContext(context, () ->
+        linq.check(Service.IMESSAGE, "+12025550100", null, 10_000, release::future));
+    Future<LinqOutcome> heldTooLong = onContext(context, () ->
+        linq.check(Service.IMESSAGE, "+12025550101", null, 200, Promise.<Void>promise()::future));
+
+    assertThat(await(heldTooLong)).isInstanceOf(LinqOutcome.TransientFault.class)
+        .extracting(outcome -> ((LinqOutcome.TransientFault) outcome).kind())
+        .isEqualTo(LinqOutcome.TransientFault.Kind.TIMEOUT);
+    assertThat(held.isComplete()).isFalse();
+    assertThat(sim.stats().checkRequests()).as("neither written").isZero();
+
+    context.runOnContext(v -> release.complete());
+    assertThat(await(held)).isInstanceOf(LinqOutcome.Answered.class);
+    assertThat(sim.stats().checkRequests()).isEqualTo(1);
     await(linq.close());
     await(sim.close());
   }

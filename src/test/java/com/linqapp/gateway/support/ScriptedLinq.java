@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The Linq port for virtual-time unit tests of the dispatcher: each call is recorded with the virtual
@@ -16,12 +17,15 @@ import java.util.List;
 public final class ScriptedLinq implements LinqClient {
 
   /** One request the dispatcher sent. */
-  public static final class Call {
+  public final class Call {
     public final Service service;
     public final String address;
     public final String from;
     public final long sentAt;
+    /** When the request was written: at once, unless {@link #connectLater} held it; -1 until then. */
+    public long leftAt = -1;
     final Promise<LinqOutcome> outcome = Promise.promise();
+    private Supplier<Future<Void>> departure;
 
     Call(Service service, String address, String from, long sentAt) {
       this.service = service;
@@ -33,10 +37,16 @@ public final class ScriptedLinq implements LinqClient {
     public void settle(LinqOutcome result) {
       outcome.complete(result);
     }
+
+    /** Its connection is there now: the request leaves when the engine's departure says so. */
+    public void connect() {
+      departure.get().onSuccess(leave -> leftAt = scheduler.now());
+    }
   }
 
   private final FakeScheduler scheduler;
   public final List<Call> calls = new ArrayList<>();
+  private boolean connectLater;
   private LinqOutcome probeOutcome = new LinqOutcome.SenderLines(List.of("+12025550101"), null);
   public int probes;
 
@@ -49,6 +59,26 @@ public final class ScriptedLinq implements LinqClient {
     Call call = new Call(service, address, from, scheduler.now());
     calls.add(call);
     return call.outcome.future();
+  }
+
+  /**
+   * Every call from now on waits for its connection until the test {@link Call#connect}s it (as when the pool
+   * opens a new connection), and is written when its departure completes.
+   */
+  public void connectLater() {
+    connectLater = true;
+  }
+
+  @Override
+  public Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis,
+                                   Supplier<Future<Void>> departure) {
+    Future<LinqOutcome> outcome = check(service, address, from, timeoutMillis);
+    Call call = calls.get(calls.size() - 1);
+    call.departure = departure;
+    if (!connectLater) {
+      call.connect();
+    }
+    return outcome;
   }
 
   @Override

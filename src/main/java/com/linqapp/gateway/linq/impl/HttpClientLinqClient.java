@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@link LinqClient} over one Vert.x {@link HttpClient}. The pool holds as many connections as the
@@ -72,24 +74,24 @@ public final class HttpClientLinqClient implements LinqClient {
 
   @Override
   public Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis) {
-    return check(service, address, from, timeoutMillis, () -> { });
+    return check(service, address, from, timeoutMillis, Future::succeededFuture);
   }
 
   @Override
   public Future<LinqOutcome> check(Service service, String address, String from, long timeoutMillis,
-                                   Runnable leaving) {
+                                   Supplier<Future<Void>> departure) {
     JsonObject body = new JsonObject().put("address", address);
     if (from != null) {
       body.put("from", from);
     }
     long bound = Math.max(1, Math.min(timeoutMillis, options.getRequestTimeoutMillis()));
-    return exchange(HttpMethod.POST, "/v3/capability/" + service.linqRoute(), body.toBuffer(), bound, leaving,
+    return exchange(HttpMethod.POST, "/v3/capability/" + service.linqRoute(), body.toBuffer(), bound, departure,
         this::answer);
   }
 
   @Override
   public Future<LinqOutcome> senderLines() {
-    return exchange(HttpMethod.GET, "/v3/phone_numbers", null, options.getRequestTimeoutMillis(), () -> { },
+    return exchange(HttpMethod.GET, "/v3/phone_numbers", null, options.getRequestTimeoutMillis(), Future::succeededFuture,
         this::lines);
   }
 
@@ -107,11 +109,11 @@ public final class HttpClientLinqClient implements LinqClient {
 
   /**
    * One exchange, over within {@code boundMillis} of this call whatever Linq does, turned into an
-   * outcome: the one place that turns any response or transport failure into one. {@code leaving} runs once a
-   * connection is there for it, just before the request is written.
+   * outcome: the one place that turns any response or transport failure into one. {@code departure} is asked
+   * once a connection is there; the request is written when its future completes, unless the bound passed first.
    */
   private Future<LinqOutcome> exchange(HttpMethod method, String path, Buffer body, long boundMillis,
-                                       Runnable leaving, Function<Reply, LinqOutcome> onOk) {
+                                       Supplier<Future<Void>> departure, Function<Reply, LinqOutcome> onOk) {
     long started = System.nanoTime();
     RequestOptions request = new RequestOptions()
         .setMethod(method)
@@ -137,8 +139,10 @@ public final class HttpClientLinqClient implements LinqClient {
           sending.reset();
         }
       });
-      leaving.run();
-      (body == null ? sending.send() : sending.send(body))
+      departure.get()
+          .compose(leave -> bounded.future().isComplete() // the bound passed while it was held: never written
+              ? Future.<HttpClientResponse>failedFuture(bounded.future().cause())
+              : body == null ? sending.send() : sending.send(body))
           .compose(response -> response.body().map(bytes -> new Reply(response.statusCode(), response.headers(), bytes)))
           .onComplete(done -> {
             vertx.cancelTimer(timer);
