@@ -151,10 +151,7 @@ class JobRoutesTest {
     HttpResponse<Buffer> otherClient = submit(gw, KEY_B, null, null, body, "Idempotency-Key", "import-42");
     assertThat(otherClient.bodyAsJsonObject().getString("id")).isNotEqualTo(first.bodyAsJsonObject().getString("id"));
     assertThat(get(gw, KEY_A, "/v1/jobs").bodyAsJsonObject().getJsonArray("jobs")).hasSize(1);
-    // Both jobs run to their end before the gateway closes: closing with checks still at the simulator once
-    // outlasted VertxExtension's 30 s close on a starved machine (see the notes of issue 10).
-    awaitStatus(gw, KEY_A, first.bodyAsJsonObject().getString("id"), "completed", WITHIN);
-    awaitStatus(gw, KEY_B, otherClient.bodyAsJsonObject().getString("id"), "completed", WITHIN);
+    // The test ends with both jobs running: closing Vert.x under them must not wait (ClosingWithAJobTest).
   }
 
   @Test
