@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class ComposeFileTest {
 
+  /** The dashboards' directory, shared with Kubernetes' monitoring (its ConfigMap holds the same file). */
+  private static final String DASHBOARDS = "../kubernetes/monitoring/dashboards";
+
   private static LiveEndpoints live;
   private static JsonObject services;
   /** Gateway services (those running {@code serve}) and their effective configuration. */
@@ -149,7 +152,7 @@ class ComposeFileTest {
     JsonObject grafana = services.getJsonObject("grafana");
     Path provisioning = hostPath("./grafana/provisioning");
     assertThat(mountTarget(grafana, "./grafana/provisioning")).isEqualTo("/etc/grafana/provisioning");
-    Path dashboards = hostPath("./grafana/dashboards");
+    Path dashboards = hostPath(DASHBOARDS);
 
     JsonObject datasource = Manifests.single(provisioning.resolve("datasources/prometheus.yaml"))
         .getJsonArray("datasources").getJsonObject(0);
@@ -160,7 +163,7 @@ class ComposeFileTest {
     JsonObject provider = Manifests.single(provisioning.resolve("dashboards/linq-gateway.yaml"))
         .getJsonArray("providers").getJsonObject(0);
     assertThat(provider.getJsonObject("options").getString("path"))
-        .isEqualTo(mountTarget(grafana, "./grafana/dashboards"));
+        .isEqualTo(mountTarget(grafana, DASHBOARDS));
 
     // The metrics the panels name are checked against a live scrape of the jar: MetricsScrapeIT.
     try (var files = Files.list(dashboards)) {
@@ -169,9 +172,14 @@ class ComposeFileTest {
       for (Path file : json) {
         JsonObject dashboard = new JsonObject(Files.readString(file));
         assertThat(dashboard.getString("uid")).isNotBlank();
+        // The data source is a variable (any Prometheus: Kubernetes' Grafana has its own uid); here the default one.
+        assertThat(datasource.getBoolean("isDefault")).isTrue();
+        JsonObject variable = dashboard.getJsonObject("templating").getJsonArray("list").getJsonObject(0);
+        assertThat(variable.getString("type")).isEqualTo("datasource");
+        assertThat(variable.getString("query")).isEqualTo(datasource.getString("type"));
         for (Object entry : dashboard.getJsonArray("panels")) {
           JsonObject panel = (JsonObject) entry;
-          assertThat(panel.getJsonObject("datasource").getString("uid")).isEqualTo(datasource.getString("uid"));
+          assertThat(panel.getJsonObject("datasource").getString("uid")).isEqualTo("${" + variable.getString("name") + "}");
           assertThat(panel.getJsonArray("targets")).as(panel.getString("title")).isNotEmpty();
           for (Object target : panel.getJsonArray("targets")) {
             String expression = ((JsonObject) target).getString("expr");

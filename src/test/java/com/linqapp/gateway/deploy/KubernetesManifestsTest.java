@@ -287,6 +287,33 @@ class KubernetesManifestsTest {
   }
 
   @Test
+  @DisplayName("monitoring: the PodMonitor scrapes the gateway pods' /metrics as job linq-gateway; the PrometheusRule is alerts.yaml; the dashboard ConfigMap is the sidecar's")
+  void monitoring() throws Exception {
+    List<JsonObject> base = Manifests.kustomize(Manifests.KUBERNETES.resolve("base"));
+    List<JsonObject> monitoring = Manifests.kustomize(Manifests.KUBERNETES.resolve("monitoring"));
+    JsonObject deployment = gatewayDeployment(base);
+
+    JsonObject podMonitor = ofKind(monitoring, "PodMonitor").get(0).getJsonObject("spec");
+    assertThat(selected(base, podMonitor.getJsonObject("selector").getJsonObject("matchLabels"))).isSameAs(deployment);
+    assertThat(podLabels(deployment).getString(podMonitor.getString("jobLabel")))
+        .as("the job the rules and the dashboard select on").isEqualTo("linq-gateway");
+    JsonObject endpoint = podMonitor.getJsonArray("podMetricsEndpoints").getJsonObject(0);
+    assertThat(containerPort(container(deployment), endpoint.getString("port")))
+        .isEqualTo(namedPort(container(deployment), "http"));
+    assertThat(live.gateway(endpoint.getString("path")).bodyAsString()).contains("# TYPE gateway_members");
+
+    JsonObject rules = ofKind(monitoring, "PrometheusRule").get(0);
+    assertThat(rules.getJsonObject("spec").getJsonArray("groups"))
+        .isEqualTo(Manifests.single(Manifests.ROOT.resolve("deploy/prometheus/alerts.yaml")).getJsonArray("groups"));
+
+    JsonObject dashboards = find(monitoring, "ConfigMap", "linq-gateway-dashboard");
+    assertThat(dashboards.getJsonObject("metadata").getJsonObject("labels").getString("grafana_dashboard"))
+        .isEqualTo("1");
+    JsonObject dashboard = new JsonObject(dashboards.getJsonObject("data").getString("linq-gateway.json"));
+    assertThat(dashboard.getString("uid")).isEqualTo("linq-gateway");
+  }
+
+  @Test
   @DisplayName("sandbox: the gateways call the simulate Deployment, through its Service, with the key it accepts")
   void sandboxPointsAtTheSimulator() {
     List<JsonObject> resources = Manifests.kustomize(Manifests.KUBERNETES.resolve("overlays/sandbox"));

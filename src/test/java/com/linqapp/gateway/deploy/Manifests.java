@@ -36,7 +36,7 @@ final class Manifests {
 
   /** The Kustomization fields this renderer understands; any other (a typo) fails the test. */
   private static final Set<String> KUSTOMIZATION_FIELDS =
-      Set.of("apiVersion", "kind", "resources", "patches", "namespace", "images");
+      Set.of("apiVersion", "kind", "resources", "patches", "namespace", "images", "configMapGenerator");
 
   private Manifests() {
   }
@@ -80,6 +80,9 @@ final class Manifests {
       Path path = dir.resolve((String) entry).normalize();
       resources.addAll(Files.isDirectory(path) ? kustomize(path) : load(path));
     }
+    for (Object entry : kustomization.getJsonArray("configMapGenerator", new JsonArray())) {
+      resources.add(generatedConfigMap(dir, (JsonObject) entry));
+    }
     for (Object entry : kustomization.getJsonArray("patches", new JsonArray())) {
       for (JsonObject patch : load(dir.resolve(((JsonObject) entry).getString("path")))) {
         assertNoLists(patch, dir + " patch " + name(patch));
@@ -102,6 +105,27 @@ final class Manifests {
       }
     }
     return resources;
+  }
+
+  /** A ConfigMap of files, named as given: this renderer knows no name suffix hash, so it must be disabled. */
+  private static JsonObject generatedConfigMap(Path dir, JsonObject generator) {
+    JsonObject options = generator.getJsonObject("options", new JsonObject());
+    assertThat(options.getBoolean("disableNameSuffixHash", false)).as(generator.getString("name") + ": the name stays")
+        .isTrue();
+    JsonObject data = new JsonObject();
+    for (Object file : generator.getJsonArray("files")) {
+      Path path = dir.resolve((String) file).normalize();
+      assertThat(path).as("a file the generator names").isRegularFile().startsWith(dir);
+      try {
+        data.put(path.getFileName().toString(), Files.readString(path));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return new JsonObject().put("apiVersion", "v1").put("kind", "ConfigMap")
+        .put("metadata", new JsonObject().put("name", generator.getString("name"))
+            .put("labels", options.getJsonObject("labels", new JsonObject())))
+        .put("data", data);
   }
 
   /** A strategic-merge patch with a list would merge by key in Kustomize, not replace: this renderer refuses it. */

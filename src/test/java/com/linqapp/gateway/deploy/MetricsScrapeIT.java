@@ -38,7 +38,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  */
 class MetricsScrapeIT {
 
-  private static final Path DASHBOARD = Manifests.COMPOSE.resolve("grafana/dashboards/linq-gateway.json");
+  private static final Path DASHBOARD = Manifests.KUBERNETES.resolve("monitoring/dashboards/linq-gateway.json");
   private static final Path RULES = Manifests.ROOT.resolve("deploy/prometheus/alerts.yaml");
   private static final String KEY = "scrape-client-key";
   /** {@code name{matchers}}: a selector of one of the gateway's metrics. */
