@@ -9,7 +9,9 @@
 #        GW_JAVA_OPTS (extra JVM options for the gateway, e.g. -Dlogback.configurationFile=bench/logback-learner.xml
 #        to log each of the learner's decisions into target/bench/learn-gateway-<shape>-<run>.log),
 #        LEARN_TIMELINE (set: print each run's checks answered per 500 ms on stderr),
-#        LEARN_WARMUP (N: N cached checks of one address first, so that the JVMs and connections are warm)
+#        LEARN_WARMUP (N: N cached checks of one address first, so that the JVMs and connections are warm),
+#        LEARN_SIM_WARMUP (N: N checks straight to the simulator first, so that it answers as a warm service does;
+#        then its buckets refill and its counters are zeroed)
 #
 # Shapes (ideal = (N - sum of bursts) / sum of rates; for the window, the time its windows take):
 #   bucket-2000  token bucket 200/s burst 50, 2,000 checks           ideal 9.75 s    target <= 1.15, <= 2 % 429s
@@ -61,7 +63,8 @@ run_once() { # shape run
   wait_for "http://127.0.0.1:$GW_PORT/health/ready"
   java -Xmx512m -cp "target/test-classes:$JAR" com.linqapp.gateway.bench.LearnBenchmark --shape "$shape" \
     --run "$run" --gateway "http://127.0.0.1:$GW_PORT" --sim "http://127.0.0.1:$SIM_PORT" "${driver[@]}" \
-    ${LEARN_TIMELINE:+--timeline} ${LEARN_WARMUP:+--warmup "$LEARN_WARMUP"} | tee -a "$RESULTS"
+    ${LEARN_TIMELINE:+--timeline} ${LEARN_WARMUP:+--warmup "$LEARN_WARMUP"} \
+    ${LEARN_SIM_WARMUP:+--sim-warmup "$LEARN_SIM_WARMUP"} | tee -a "$RESULTS"
   for pid in "$gw_pid" "$sim_pid"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
 }
 
