@@ -244,6 +244,9 @@ public final class ClusterNode {
       changes.add("added map '" + SharedResultCache.MAP + "' from the gateway's own configuration (shared answers, "
           + "bounded per node)");
     }
+    // Set when the node starts (markAsGateway), whatever the file says: the id is new with every start.
+    changes.add("set member attribute '" + GATEWAY_ATTRIBUTE + "' to this gateway's id (gateways count only gateways, "
+        + "not the applications that join to use capability.check)");
     return new HazelcastSetup(config, null, "Hazelcast as configured by " + cluster.configFile()
         + " (config discovery)", List.copyOf(changes));
   }

@@ -205,13 +205,14 @@ class DiscoverySettingsTest {
     assertThat(config.getMapConfig(SharedResultCache.MAP).getEvictionConfig().getMaxSizePolicy())
         .isEqualTo(MaxSizePolicy.PER_NODE);
     assertThat(config.getMapConfig(SharedResultCache.MAP).getEvictionConfig().getSize()).isEqualTo(200_000);
-    assertThat(setup.changes()).hasSize(2);
+    assertThat(setup.changes()).hasSize(3);
     assertThat(setup.changes().get(0)).contains("hazelcast.shutdownhook.enabled=false");
     assertThat(setup.changes().get(1)).contains(SharedResultCache.MAP);
+    assertThat(setup.changes().get(2)).contains("member attribute '" + ClusterNode.GATEWAY_ATTRIBUTE + "'");
   }
 
   @Test
-  @DisplayName("config: a YAML file that already has what the gateway needs is not changed at all")
+  @DisplayName("config: a YAML file that already has what the gateway needs gets only the gateway's member attribute")
   void configYamlUnchanged() throws IOException {
     Path file = Files.writeString(dir.resolve("hazelcast.yaml"), """
         hazelcast:
@@ -227,7 +228,7 @@ class DiscoverySettingsTest {
               backup-count: 2
         """);
     HazelcastSetup setup = setup(fromFile(file));
-    assertThat(setup.changes()).isEmpty();
+    assertThat(setup.changes()).singleElement().asString().contains("member attribute 'linq-gateway'");
     assertThat(setup.config().getClusterName()).isEqualTo("yaml-cluster");
     assertThat(setup.config().getMapConfig(SharedResultCache.MAP).getBackupCount()).isEqualTo(2);
   }
