@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class OwnerTakeoverTest {
 
+  /** How narrow a learnt rate is once the learner tracks it (its {@code AdaptivePacer.NARROW}). */
+  private static final double NARROW = 0.10;
+
   private Vertx clientVertx;
   private LinqSimulator sim;
   private WebClient web;
@@ -80,14 +83,18 @@ class OwnerTakeoverTest {
 
     Double learnt = ClusterFixture.status(web, owner).getDouble("rate");
     assertThat(learnt).isNotNull().isPositive();
-    until("the owner published its pace", () -> {
-      String published = other.cluster().hazelcast().<String, String>getMap(OwnerState.PACING).get(OwnerState.LEARNT);
-      return published != null && new JsonObject(published).getJsonObject("account") != null;
-    });
-    String published = other.cluster().hazelcast().<String, String>getMap(OwnerState.PACING).get(OwnerState.LEARNT);
-    LimitEstimate handedOver = LimitEstimate.fromJson(new JsonObject(published).getJsonObject("account"));
+    LimitEstimate estimate = published();
+    // Two 429 episodes pin the limit. On a starved machine the 120 checks can end after one, whose estimate is
+    // still wide (down to the floor): then the owner gets more work until what it publishes is narrow.
+    for (int block = 10; estimate.uncertainty() > NARROW; block++) {
+      assertThat(block).as("the owner's estimate narrows with more work: %s", estimate).isLessThan(20);
+      assertThat(checks(other, block, 40)).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
+      estimate = published();
+    }
+    LimitEstimate handedOver = estimate;
     assertThat(handedOver.shape()).isEqualTo(LimitEstimate.Shape.BUCKET);
-    assertThat(handedOver.minRate()).as("the simulator's 20/s, found").isBetween(15.0, 20.5);
+    assertThat(handedOver.minRate()).as("the simulator's 20/s, found").isBetween(15.0, 22.0);
+    assertThat(ClusterFixture.upstreamAnswers(web, other)).as("the other gateway sends nothing").isZero();
     assertThat(ClusterFixture.status(web, other).getDouble("rate")).as("not learnt here").isNull();
 
     ClusterFixture.close(owner);
@@ -101,6 +108,17 @@ class OwnerTakeoverTest {
     List<HttpResponse<Buffer>> after = checks(other, 2, 40);
     assertThat(after).allSatisfy(r -> assertThat(r.statusCode()).isEqualTo(200));
     assertThat(ClusterFixture.upstreamAnswers(web, other)).isEqualTo(40);
+  }
+
+  /** What the owner published for the account, once it has published anything. */
+  private LimitEstimate published() {
+    until("the owner published its pace", () -> publishedAccount() != null);
+    return LimitEstimate.fromJson(publishedAccount());
+  }
+
+  private JsonObject publishedAccount() {
+    String published = other.cluster().hazelcast().<String, String>getMap(OwnerState.PACING).get(OwnerState.LEARNT);
+    return published == null ? null : new JsonObject(published).getJsonObject("account");
   }
 
   @Test
