@@ -97,7 +97,7 @@ class LinqClientPoolTest {
     Promise<Void> release = Promise.promise();
 
     Future<LinqOutcome> held = onContext(context, () ->
-        linq.check(Service.IMESSAGE, "+12025550100", null, 10_000, release::future));
+        linq.check(Service.IMESSAGE, "+12025550100", null, 60_000, release::future));
     Future<LinqOutcome> heldTooLong = onContext(context, () ->
         linq.check(Service.IMESSAGE, "+12025550101", null, 200, Promise.<Void>promise()::future));
 
